@@ -1,0 +1,5 @@
+"""`python -m citelib` is the `citelib` command."""
+
+from citelib.cli import run
+
+run()

@@ -1,0 +1,351 @@
+"""The command line: a thin front over the Library service (DESIGN §6).
+
+Every failure ends in one line on stderr and a non-zero exit; a traceback never reaches the
+user (an unexpected error writes its details to `citelib.log` in the library folder instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import exc as sa_exc
+
+from citelib import __version__, backup, check
+from citelib.errors import CitelibError, InvalidValue, NotFound
+from citelib.formats import FORMATS, ReadResult, csljson, get_format, read_file, write_file
+from citelib.library import Library, Scope
+from citelib.paths import default_library_dir, resources_dir
+
+EXIT_OK = 0
+EXIT_FAIL = 1
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("citelib")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="citelib",
+        description="citelib: a reference manager. Without a command, shows this help.",
+    )
+    p.add_argument("--version", action="version", version=f"citelib {__version__}")
+    p.add_argument(
+        "--library",
+        metavar="DIR",
+        type=Path,
+        help="library folder (default: $CITELIB_LIBRARY or the platform data folder)",
+    )
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="use a new temporary library holding the demo references",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    imp = sub.add_parser("import", help="import references from files")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imp.add_argument("--format", choices=sorted(FORMATS), help="file format (default: detect)")
+    imp.add_argument("--tag", action="append", default=[], help="add this tag to every item")
+    imp.add_argument("--collection", help="put the items in this collection (created if new)")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the valid records of a file that has invalid ones",
+    )
+
+    exp = sub.add_parser("export", help="export references to a file or stdout")
+    exp.add_argument("--format", choices=sorted(FORMATS), help="default: from -o, else csljson")
+    exp.add_argument("-o", "--output", default="-", help="output file, or - for stdout")
+    _add_selection(exp)
+
+    lst = sub.add_parser("list", help="list references")
+    _add_selection(lst)
+    lst.add_argument(
+        "--sort",
+        default="title",
+        choices=["title", "creator", "year", "publication", "date_added", "date_modified", "type"],
+    )
+    lst.add_argument("--desc", action="store_true", help="sort descending")
+    lst.add_argument("--limit", type=int, default=0, help="show at most N items")
+    lst.add_argument("--json", action="store_true", help="print CSL-JSON")
+
+    tag = sub.add_parser("tag", help="add, remove, rename or list tags")
+    tag_sub = tag.add_subparsers(dest="tag_command", metavar="ACTION", required=True)
+    for name, text in (("add", "add a tag to items"), ("remove", "remove a tag from items")):
+        t = tag_sub.add_parser(name, help=text)
+        t.add_argument("tag")
+        t.add_argument("--search", default="", metavar="Q", help="only items matching Q")
+        t.add_argument("--item", action="append", default=[], metavar="KEY", help="this item")
+    tag_sub.add_parser("list", help="list tags with their item counts")
+    ren = tag_sub.add_parser("rename", help="rename a tag (merges into an existing one)")
+    ren.add_argument("old")
+    ren.add_argument("new")
+
+    chk = sub.add_parser("check", help="check the library for damage")
+    chk.add_argument(
+        "--repair", action="store_true", help="mend what can be mended, after a backup"
+    )
+
+    bak = sub.add_parser("backup", help="back up the library now, or list backups")
+    bak.add_argument("--list", action="store_true", help="list the backups instead")
+
+    sub.add_parser("formats", help="list the formats citelib reads and writes")
+    return p
+
+
+def _add_selection(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--search", default="", metavar="Q", help="quick-search query")
+    p.add_argument("--tag", action="append", default=[], help="only items with this tag")
+    p.add_argument("--collection", help="only items in this collection")
+    p.add_argument("--trash", action="store_true", help="the items in the Trash instead")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    lib: Library | None = None
+    try:
+        if args.command is None:
+            parser.print_help()
+            return EXIT_OK
+        if args.command == "formats":
+            return cmd_formats(sys.stdout)
+        lib = open_library(args)
+        return COMMANDS[args.command](lib, args)
+    except CitelibError as e:
+        _fail(str(e))
+        return EXIT_FAIL
+    except sa_exc.DBAPIError as e:
+        _fail(f"database error: {e.orig}")
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was changed by the unfinished step")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as e:  # the last line of defence: no traceback reaches the user
+        where = _log_internal_error(lib, args)
+        _fail(f"internal error: {type(e).__name__}: {e} (details in {where})")
+        return EXIT_INTERNAL
+    finally:
+        if lib is not None:
+            lib.close()
+
+
+def _fail(message: str) -> None:
+    print(f"citelib: {message}", file=sys.stderr)
+
+
+def _log_internal_error(lib: Library | None, args: argparse.Namespace) -> Path:
+    folder = lib.folder if lib is not None else Path(tempfile.gettempdir())
+    path = folder / "citelib.log"
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"citelib {__version__}: {' '.join(sys.argv)}\n{traceback.format_exc()}\n")
+    except OSError:
+        pass
+    return path
+
+
+def open_library(args: argparse.Namespace) -> Library:
+    if args.demo:
+        folder = Path(tempfile.mkdtemp(prefix="citelib-demo-"))
+        lib = Library.open(folder)
+        load_demo(lib)
+        print(f"citelib: demo library in {folder}", file=sys.stderr)
+        return lib
+    return Library.open(args.library if args.library is not None else default_library_dir())
+
+
+def load_demo(lib: Library) -> None:
+    """The real references shipped in resources/demo/, tags included."""
+    source = resources_dir() / "demo" / "demo.json"
+    result = csljson.read(source.read_text(encoding="utf-8"), str(source))
+    lib.add_items(result.items, label="Add demo references")
+
+
+def _scope(lib: Library, args: argparse.Namespace) -> Scope:
+    collection = None
+    if args.collection:
+        collection = lib.find_collection(args.collection)
+        if collection is None:
+            raise NotFound(f"no collection {args.collection!r}")
+    return Scope(collection=collection, trash=args.trash, tags=tuple(args.tag))
+
+
+# ---------------------------------------------------------------------------- commands
+def cmd_import(lib: Library, args: argparse.Namespace) -> int:
+    results: list[ReadResult] = []
+    for path in args.files:
+        results.append(read_file(path, args.format))
+    errors = [p for r in results for p in r.errors]
+    for r, path in zip(results, args.files, strict=True):
+        for w in r.warnings:
+            print(f"{w} (warning)", file=sys.stderr)
+        if r.records == 0 and not r.errors:
+            _fail(f"{path}: no references found; nothing imported")
+            return EXIT_FAIL
+    valid = [item for r in results for item in r.items]
+    if errors:
+        for problem in errors:
+            print(problem, file=sys.stderr)
+        bad = sum(r.records - len(r.items) for r in results)
+        if not args.skip_invalid:
+            _fail(
+                f"nothing imported: {len(errors)} problem(s) in {bad} record(s); "
+                f"--skip-invalid imports the {len(valid)} valid record(s)"
+            )
+            return EXIT_FAIL
+    if not valid:
+        _fail("no valid records; nothing imported")
+        return EXIT_FAIL
+    change = lib.add_items(valid, tags=args.tag, collection=args.collection)
+    files = f"{len(args.files)} files" if len(args.files) > 1 else str(args.files[0])
+    skipped = f", skipped {len(errors)} invalid" if errors else ""
+    print(f"Imported {len(change.items_added)} items from {files}{skipped}.")
+    return EXIT_OK
+
+
+def cmd_export(lib: Library, args: argparse.Namespace) -> int:
+    name = args.format
+    if name is None:
+        name = _format_for_path(args.output) if args.output != "-" else "csljson"
+    fmt = get_format(name)
+    if fmt.write is None:
+        raise InvalidValue(f"citelib cannot write {fmt.label}")
+    ids = lib.item_ids(args.search, _scope(lib, args), sort="date_added")
+    items = lib.iter_items(ids)
+    if args.output == "-":
+        fmt.write(items, sys.stdout)
+        sys.stdout.flush()
+    else:
+        write_file(Path(args.output), items, name)
+        print(f"Exported {len(ids)} items to {args.output}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def _format_for_path(output: str) -> str:
+    suffix = Path(output).suffix.lower()
+    for fmt in FORMATS.values():
+        if fmt.write is not None and suffix in fmt.extensions:
+            return fmt.name
+    raise InvalidValue(f"cannot tell the format from {output!r}; name it with --format")
+
+
+def cmd_list(lib: Library, args: argparse.Namespace) -> int:
+    ids = lib.item_ids(args.search, _scope(lib, args), sort=args.sort, descending=args.desc)
+    if args.limit > 0:
+        ids = ids[: args.limit]
+    if args.json:
+        csljson.write(lib.iter_items(ids), sys.stdout)
+        return EXIT_OK
+    width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 0
+    out = sys.stdout
+    for start in range(0, len(ids), 2000):
+        for s in lib.summaries(ids[start : start + 2000]):
+            line = f"{s.key}  {s.year or '    '}  {_cut(s.creator, 24):<24}  {s.title}"
+            out.write((line[:width] if width else line) + "\n")
+    return EXIT_OK
+
+
+def _cut(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def cmd_tag(lib: Library, args: argparse.Namespace) -> int:
+    action = args.tag_command
+    if action == "list":
+        for t in lib.tags():
+            colour = f"  {t.color}" if t.color else ""
+            print(f"{t.count:>7}  {t.name}{colour}")
+        return EXIT_OK
+    if action == "rename":
+        lib.rename_tag(args.old, args.new)
+        print(f"Renamed tag {args.old!r} to {args.new!r}.")
+        return EXIT_OK
+    ids = lib.item_ids_for_keys(args.item) if args.item else []
+    if args.search or not args.item:
+        found = lib.item_ids(args.search)
+        matching = set(found)
+        ids = [i for i in ids if i in matching] if args.item else found
+    if not ids:
+        _fail("no items match; nothing changed")
+        return EXIT_FAIL
+    if action == "add":
+        lib.add_tags(ids, [args.tag])
+        print(f"Tagged {len(ids)} items with {args.tag!r}.")
+    else:
+        lib.remove_tags(ids, [args.tag])
+        print(f"Removed tag {args.tag!r} from {len(ids)} items.")
+    return EXIT_OK
+
+
+def cmd_check(lib: Library, args: argparse.Namespace) -> int:
+    findings = check.run_checks(lib)
+    if not findings:
+        print(f"Library OK: {lib.count(scope=None)} items, {lib.db_path}")
+        return EXIT_OK
+    for f in findings:
+        print(f)
+    if not args.repair:
+        _fail(
+            f"{len(findings)} problem(s) found; `citelib check --repair` mends them after a backup"
+        )
+        return EXIT_FAIL
+    for line in check.repair(lib):
+        print(f"repaired: {line}")
+    left = check.run_checks(lib)
+    for f in left:
+        print(f"still wrong: {f}")
+    if left:
+        return EXIT_FAIL
+    print(f"Library OK after repair: {lib.count(scope=None)} items")
+    return EXIT_OK
+
+
+def cmd_backup(lib: Library, args: argparse.Namespace) -> int:
+    if args.list:
+        for b in backup.list_backups(lib.backups_dir):
+            print(f"{b.path}  {b.size / 1e6:.1f} MB  {b.reason}")
+        return EXIT_OK
+    path = backup.make_backup(lib.db_path, lib.backups_dir, "manual")
+    print(f"Backed up to {path}")
+    return EXIT_OK
+
+
+def cmd_formats(out: TextIO) -> int:
+    out.write(f"{'name':<12} {'read':<5} {'write':<5} {'extensions':<18} description\n")
+    for f in FORMATS.values():
+        out.write(
+            f"{f.name:<12} {'yes' if f.read else 'no':<5} {'yes' if f.write else 'no':<5} "
+            f"{' '.join(f.extensions):<18} {f.label}\n"
+        )
+    return EXIT_OK
+
+
+COMMANDS = {
+    "import": cmd_import,
+    "export": cmd_export,
+    "list": cmd_list,
+    "tag": cmd_tag,
+    "check": cmd_check,
+    "backup": cmd_backup,
+}
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

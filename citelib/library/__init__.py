@@ -1,0 +1,25 @@
+"""The Library service and the records it hands out."""
+
+from citelib.library.changes import Change
+from citelib.library.service import (
+    CollectionInfo,
+    ItemSummary,
+    Library,
+    NoteInfo,
+    Page,
+    SavedSearch,
+    Scope,
+    TagInfo,
+)
+
+__all__ = [
+    "Change",
+    "CollectionInfo",
+    "ItemSummary",
+    "Library",
+    "NoteInfo",
+    "Page",
+    "SavedSearch",
+    "Scope",
+    "TagInfo",
+]

@@ -1,0 +1,1253 @@
+"""The Library service: every read and write the app and the CLI make goes through here.
+
+Each mutating method runs in one write transaction, returns a `Change` saying what changed, and
+(unless told otherwise) leaves an undo step in `history`. Bulk work (imports, tagging thousands
+of items) uses the DB-API cursor's `executemany`; single edits use SQLAlchemy Core statements.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+
+from citelib import backup, search
+from citelib.errors import InvalidValue, LibraryError, NotFound
+from citelib.library import rows as rowmap
+from citelib.library.changes import Change
+from citelib.library.history import History, Region, Step, restore
+from citelib.model import CREATOR_ROLES, FIELD_SET, ITEM_TYPES, Item, new_keys, normalise_doi
+from citelib.paths import default_library_dir
+from citelib.store import schema, sqlite
+from citelib.store.database import Database, utc_now
+from citelib.store.sqlite import ids_in, texts_in
+
+log = logging.getLogger(__name__)
+
+DB_NAME: Final = "library.sqlite"
+SORT_COLUMNS: Final[dict[str, str]] = {
+    "title": "sort_title",
+    "creator": "sort_creator",
+    "year": "year",
+    "publication": "sort_publication",
+    "date_added": "date_added",
+    "date_modified": "date_modified",
+    "type": "item_type",
+}
+BULK_CHUNK: Final = 5000
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which items a view shows before the quick search narrows them."""
+
+    collection: int | None = None
+    subcollections: bool = False
+    unfiled: bool = False
+    trash: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSummary:
+    """One row of the item table."""
+
+    id: int
+    key: str
+    item_type: str
+    title: str
+    creator: str
+    year: int | None
+    publication: str
+    date_added: str
+    date_modified: str
+    attachments: int
+    trashed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    rows: list[ItemSummary]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class TagInfo:
+    id: int
+    name: str
+    color: str | None
+    color_position: int | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionInfo:
+    id: int
+    key: str
+    name: str
+    parent_id: int | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NoteInfo:
+    id: int
+    key: str
+    item_id: int
+    html: str
+    date_added: str
+    date_modified: str
+
+
+@dataclass(frozen=True, slots=True)
+class SavedSearch:
+    id: int
+    name: str
+    query: str
+
+
+@dataclass(slots=True)
+class _Tx:
+    """A write in progress: its connection, the regions saved for undo, what changed."""
+
+    conn: Connection
+    label: str
+    regions: list[Region] = field(default_factory=list)
+    saved: list[list[dict[str, Any]]] = field(default_factory=list)
+    fts: set[int] = field(default_factory=set)
+    items: set[int] = field(default_factory=set)
+    added: set[int] = field(default_factory=set)
+    removed: set[int] = field(default_factory=set)
+    tags: bool = False
+    collections: bool = False
+    saved_searches: bool = False
+    new_ids: list[int] = field(default_factory=list)
+
+    def save(
+        self, table: Any, where: ColumnElement[bool], columns: tuple[str, ...] | None = None
+    ) -> None:
+        region = Region(table, where, columns)
+        self.regions.append(region)
+        self.saved.append(region.read(self.conn))
+
+    def save_items(self, ids: Sequence[int], *, with_tags: bool = True) -> None:
+        """Everything that belongs to these items (not the tags table itself)."""
+        self.save(schema.items, ids_in(schema.items.c.id, ids))
+        self.save(schema.creators, ids_in(schema.creators.c.item_id, ids))
+        if with_tags:
+            self.save(schema.item_tags, ids_in(schema.item_tags.c.item_id, ids))
+        self.save(schema.notes, ids_in(schema.notes.c.item_id, ids))
+        self.save(schema.collection_items, ids_in(schema.collection_items.c.item_id, ids))
+        self.save(schema.attachments, ids_in(schema.attachments.c.item_id, ids))
+
+    def result(self) -> Change:
+        return Change(
+            self.label,
+            frozenset(self.items),
+            frozenset(self.added),
+            frozenset(self.removed),
+            self.tags,
+            self.collections,
+            self.saved_searches,
+            tuple(self.new_ids),
+        )
+
+
+class Library:
+    """One library folder: `library.sqlite`, `files/`, `backups/` (DESIGN §2)."""
+
+    def __init__(self, folder: Path, db: Database) -> None:
+        self.folder = folder
+        self.db = db
+        self.history = History()
+        self._backup_checked = False
+
+    # ------------------------------------------------------------------ opening and closing
+    @classmethod
+    def open(cls, folder: Path | str | None = None, *, create: bool = True) -> Library:
+        """Open the library in `folder` (default: the platform data folder), creating it if
+        asked. An older schema is migrated after a forced backup; a newer one is refused."""
+        path = Path(folder) if folder is not None else default_library_dir()
+        path = path.expanduser()
+        if path.exists() and not path.is_dir():
+            raise LibraryError(f"{path} is a file, not a library folder")
+        if not create and not (path / DB_NAME).is_file():
+            # before any mkdir: a mistyped --library must not leave folders behind
+            raise LibraryError(f"no library at {path}")
+        if not path.exists():
+            try:
+                path.mkdir(parents=True)
+            except OSError as e:
+                raise LibraryError(f"cannot create the library folder {path}: {e.strerror}") from e
+        try:
+            (path / "files").mkdir(exist_ok=True)
+            (path / "backups").mkdir(exist_ok=True)
+        except OSError as e:
+            raise LibraryError(f"cannot use the library folder {path}: {e.strerror}") from e
+
+        def backup_first(db_path: Path) -> None:
+            backup.make_backup(db_path, path / "backups", "pre-migration")
+
+        db = Database.open(path / DB_NAME, create=create, before_migrate=backup_first)
+        return cls(path, db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def db_path(self) -> Path:
+        return self.db.path
+
+    @property
+    def backups_dir(self) -> Path:
+        return self.folder / "backups"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.folder / "files"
+
+    # ------------------------------------------------------------------ transactions
+    @contextmanager
+    def _write(self, label: str, *, undoable: bool = True) -> Iterator[_Tx]:
+        self._backup_if_due()
+        with self.db.write() as conn:
+            tx = _Tx(conn, label)
+            yield tx
+            self._reindex(conn, tx.fts)
+        if undoable and tx.regions:
+            self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
+
+    def _backup_if_due(self) -> None:
+        """Before the first write of a session, keep a copy if the last one is old."""
+        if self._backup_checked:
+            return
+        self._backup_checked = True
+        if backup.due(self.backups_dir) and self.count(scope=None) > 0:
+            backup.make_backup(self.db_path, self.backups_dir, "auto")
+
+    def _reindex(self, conn: Connection, ids: set[int]) -> None:
+        if not ids:
+            return
+        fts_rows, gone = rowmap.fts_rows_for(conn, sorted(ids))
+        sqlite.fts_replace(conn, fts_rows)
+        sqlite.fts_delete(conn, gone)
+
+    # ------------------------------------------------------------------ undo / redo
+    def undo(self) -> Change | None:
+        """Undo the last change; None when there is nothing to undo."""
+        if not self.history.undo_stack:
+            return None
+        step = self.history.undo_stack[-1]
+        current = self._apply_step(step)
+        self.history.undo_stack.pop()
+        self.history.redo_stack.append(Step(step.change, step.regions, current, step.fts_items))
+        return step.change.inverted(f"Undo {step.change.label}")
+
+    def redo(self) -> Change | None:
+        if not self.history.redo_stack:
+            return None
+        step = self.history.redo_stack[-1]
+        current = self._apply_step(step)
+        self.history.redo_stack.pop()
+        self.history.undo_stack.append(Step(step.change, step.regions, current, step.fts_items))
+        return step.change.relabel(f"Redo {step.change.label}")
+
+    def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
+        with self.db.write() as conn:
+            sqlite.defer_foreign_keys(conn)
+            current = [region.read(conn) for region in step.regions]
+            touched = restore(conn, step.regions, step.rows, current)
+            self._reindex(conn, step.fts_items | touched)
+        return current
+
+    # ------------------------------------------------------------------ reading items
+    def get_item(self, item: int | str) -> Item:
+        """An item by id or key, with creators, tags and notes."""
+        with self.db.read() as conn:
+            item_id = self._resolve_id(conn, item)
+            found = rowmap.load_items(conn, [item_id])
+        if not found:
+            raise NotFound(f"no item {item}")
+        return found[0]
+
+    def get_items(self, ids: Sequence[int]) -> list[Item]:
+        with self.db.read() as conn:
+            return rowmap.load_items(conn, ids)
+
+    def iter_items(self, ids: Sequence[int], batch: int = 2000) -> Iterator[Item]:
+        """Whole items in batches, for exports of any size."""
+        for start in range(0, len(ids), batch):
+            yield from self.get_items(ids[start : start + batch])
+
+    def item_ids_for_keys(self, keys: Sequence[str]) -> list[int]:
+        with self.db.read() as conn:
+            found = dict(
+                conn.execute(
+                    select(schema.items.c.key, schema.items.c.id).where(
+                        texts_in(schema.items.c.key, [k.upper() for k in keys])
+                    )
+                ).all()
+            )
+        missing = [k for k in keys if k.upper() not in found]
+        if missing:
+            raise NotFound(f"no item with key {', '.join(missing)}")
+        return [found[k.upper()] for k in keys]
+
+    def _resolve_id(self, conn: Connection, item: int | str) -> int:
+        if isinstance(item, int):
+            return item
+        found = conn.execute(
+            select(schema.items.c.id).where(schema.items.c.key == item.upper())
+        ).scalar()
+        if found is None:
+            raise NotFound(f"no item with key {item}")
+        return int(found)
+
+    # ------------------------------------------------------------------ search and pages
+    def _where(self, query: str, scope: Scope | None) -> ColumnElement[bool]:
+        items = schema.items
+        parts: list[ColumnElement[bool]] = []
+        if scope is not None:
+            parts.append(items.c.trashed == (1 if scope.trash else 0))
+            if scope.collection is not None:
+                ids = [scope.collection]
+                if scope.subcollections:
+                    ids = self._descendants(scope.collection)
+                parts.append(
+                    items.c.id.in_(
+                        select(schema.collection_items.c.item_id).where(
+                            ids_in(schema.collection_items.c.collection_id, ids)
+                        )
+                    )
+                )
+            if scope.unfiled:
+                parts.append(~items.c.id.in_(select(schema.collection_items.c.item_id)))
+            for tag in scope.tags:
+                parts.append(
+                    items.c.id.in_(
+                        select(schema.item_tags.c.item_id)
+                        .join(schema.tags, schema.tags.c.id == schema.item_tags.c.tag_id)
+                        .where(schema.tags.c.name == tag)
+                    )
+                )
+        cond = search.condition(query)
+        if cond is not None:
+            parts.append(cond)
+        return and_(literal(True), *parts) if parts else literal(True)
+
+    def _order(self, sort: str, descending: bool) -> list[Any]:
+        column = SORT_COLUMNS.get(sort)
+        if column is None:
+            raise InvalidValue(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
+        cols = [schema.items.c[column], schema.items.c.id]
+        return [c.desc() for c in cols] if descending else cols
+
+    def search(
+        self,
+        query: str = "",
+        scope: Scope | None = Scope(),
+        *,
+        sort: str = "title",
+        descending: bool = False,
+        offset: int = 0,
+        limit: int = 200,
+    ) -> Page:
+        """One sorted page of the items matching a quick search, and how many match in all."""
+        where = self._where(query, scope)
+        with self.db.read() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    select(schema.items.c.id)
+                    .where(where)
+                    .order_by(*self._order(sort, descending))
+                    .limit(limit)
+                    .offset(offset)
+                )
+            ]
+            total = conn.execute(
+                select(func.count()).select_from(schema.items).where(where)
+            ).scalar()
+            rows = self._summaries(conn, ids)
+        return Page(rows, int(total or 0))
+
+    def item_ids(
+        self,
+        query: str = "",
+        scope: Scope | None = Scope(),
+        *,
+        sort: str = "title",
+        descending: bool = False,
+    ) -> list[int]:
+        """Every matching id in display order: what a lazy table model holds."""
+        where = self._where(query, scope)
+        with self.db.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(
+                    select(schema.items.c.id).where(where).order_by(*self._order(sort, descending))
+                )
+            ]
+
+    def count(self, query: str = "", scope: Scope | None = Scope()) -> int:
+        where = self._where(query, scope)
+        with self.db.read() as conn:
+            return int(
+                conn.execute(select(func.count()).select_from(schema.items).where(where)).scalar()
+                or 0
+            )
+
+    def summaries(self, ids: Sequence[int]) -> list[ItemSummary]:
+        with self.db.read() as conn:
+            return self._summaries(conn, ids)
+
+    def _summaries(self, conn: Connection, ids: Sequence[int]) -> list[ItemSummary]:
+        if not ids:
+            return []
+        i = schema.items
+        found = {
+            r.id: ItemSummary(
+                r.id,
+                r.key,
+                r.item_type,
+                r.title or "",
+                r.creator_summary,
+                r.year,
+                r.publication_title or "",
+                r.date_added,
+                r.date_modified,
+                r.attachment_count,
+                bool(r.trashed),
+            )
+            for r in conn.execute(
+                select(
+                    i.c.id,
+                    i.c.key,
+                    i.c.item_type,
+                    i.c.title,
+                    i.c.creator_summary,
+                    i.c.year,
+                    i.c.publication_title,
+                    i.c.date_added,
+                    i.c.date_modified,
+                    i.c.attachment_count,
+                    i.c.trashed,
+                ).where(ids_in(i.c.id, ids))
+            )
+        }
+        return [found[x] for x in ids if x in found]
+
+    # ------------------------------------------------------------------ adding and editing items
+    def add_items(
+        self,
+        new_items: Sequence[Item],
+        *,
+        tags: Sequence[str] = (),
+        collection: int | str | None = None,
+        label: str | None = None,
+        progress: Progress | None = None,
+    ) -> Change:
+        """Add items in one transaction (all or none), with extra tags and a collection.
+
+        `collection` is an id, or a name found at the top level or created there. `progress` is
+        called with (done, total) between chunks; an exception it raises (a user's cancel)
+        rolls the whole import back.
+        """
+        for item in new_items:
+            self._validate(item)
+        extra_tags = _clean_tags(tags)
+        total = len(new_items)
+        if not total:
+            return Change(label or "Add items")
+        with self._write(label or _plural(total, "Add item", "Add {n} items")) as tx:
+            conn = tx.conn
+            cur = sqlite.dbapi(conn).cursor()
+            now = utc_now()
+            first_id = sqlite.next_rowid(conn, "items")
+            ids = list(range(first_id, first_id + total))
+            keys = self._fresh_keys(conn, "items", total)
+            names = sorted({t for it in new_items for t in _clean_tags(it.tags)} | set(extra_tags))
+            tx.save(schema.tags, texts_in(schema.tags.c.name, names))
+            tx.save_items(ids)
+            tag_ids = self._ensure_tags(conn, names)
+            collection_id = self._collection_for_import(tx, collection) if collection else None
+            if collection_id is not None:
+                tx.collections = True
+            item_sql = _insert_sql("items", rowmap.ITEM_COLUMNS)
+            creator_sql = _insert_sql(
+                "creators", ("item_id", "position", "role", "family", "given", "literal")
+            )
+            tag_sql = _insert_sql("item_tags", ("item_id", "tag_id"), ignore=True)
+            note_sql = _insert_sql(
+                "notes", ("key", "item_id", "position", "html", "date_added", "date_modified")
+            )
+            note_keys = iter(self._fresh_keys(conn, "notes", sum(len(i.notes) for i in new_items)))
+            for start in range(0, total, BULK_CHUNK):
+                chunk = range(start, min(start + BULK_CHUNK, total))
+                item_rows: list[tuple[Any, ...]] = []
+                creator_rows: list[tuple[Any, ...]] = []
+                tag_rows: list[tuple[int, int]] = []
+                note_rows: list[tuple[Any, ...]] = []
+                fts_rows: list[tuple[Any, ...]] = []
+                for n in chunk:
+                    item, item_id = new_items[n], ids[n]
+                    item_tags = _clean_tags(item.tags)
+                    for t in extra_tags:
+                        if t not in item_tags:
+                            item_tags.append(t)
+                    item_rows.append(rowmap.item_tuple(item, item_id, keys[n], now))
+                    creator_rows.extend(rowmap.creator_tuples(item_id, item.creators))
+                    tag_rows.extend((item_id, tag_ids[t]) for t in item_tags)
+                    note_rows.extend(
+                        (next(note_keys), item_id, pos, note, now, now)
+                        for pos, note in enumerate(item.notes)
+                    )
+                    fts_rows.append(
+                        rowmap.fts_tuple(
+                            item_id,
+                            Item(item.item_type, item.fields, item.creators, item_tags, item.notes),
+                        )
+                    )
+                cur.executemany(item_sql, item_rows)
+                cur.executemany(creator_sql, creator_rows)
+                cur.executemany(tag_sql, tag_rows)
+                cur.executemany(note_sql, note_rows)
+                if collection_id is not None:
+                    cur.executemany(
+                        "INSERT OR IGNORE INTO collection_items (collection_id, item_id) "
+                        "VALUES (?, ?)",
+                        [(collection_id, ids[n]) for n in chunk],
+                    )
+                sqlite.fts_insert_bulk(conn, fts_rows)
+                if progress is not None:
+                    progress(chunk.stop, total)
+            cur.close()
+            tx.added.update(ids)
+            tx.new_ids.extend(ids)
+            tx.tags = bool(names)
+        return tx.result()
+
+    def add_item(self, item: Item) -> Change:
+        return self.add_items([item], label="Add item")
+
+    def update_item(self, item: Item, *, label: str = "Edit item") -> Change:
+        """Write an item's type, fields, creators and tags (its notes are edited on their own)."""
+        if item.id is None:
+            raise InvalidValue("the item has no id; add it first")
+        self._validate(item)
+        item_id = item.id
+        names = _clean_tags(item.tags)
+        with self._write(label) as tx:
+            conn = tx.conn
+            self._require_items(conn, [item_id])
+            old_tags = self._tag_ids_of(conn, [item_id])
+            tx.save(
+                schema.tags,
+                or_(texts_in(schema.tags.c.name, names), ids_in(schema.tags.c.id, old_tags)),
+            )
+            tx.save_items([item_id])
+            values = rowmap.field_values(item) | rowmap.derived(item)
+            values["item_type"] = item.item_type
+            values["date_modified"] = utc_now()
+            conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
+            conn.execute(delete(schema.creators).where(schema.creators.c.item_id == item_id))
+            if item.creators:
+                sqlite.dbapi(conn).executemany(
+                    _insert_sql(
+                        "creators", ("item_id", "position", "role", "family", "given", "literal")
+                    ),
+                    rowmap.creator_tuples(item_id, item.creators),
+                )
+            tag_ids = self._ensure_tags(conn, names)
+            conn.execute(delete(schema.item_tags).where(schema.item_tags.c.item_id == item_id))
+            if names:
+                conn.execute(
+                    insert(schema.item_tags),
+                    [{"item_id": item_id, "tag_id": tag_ids[n]} for n in names],
+                )
+            self._prune_tags(conn, old_tags)
+            tx.items.add(item_id)
+            tx.fts.add(item_id)
+            tx.tags = set(old_tags) != set(tag_ids.values())
+        return tx.result()
+
+    def set_field(self, item_id: int, name: str, value: str) -> Change:
+        """Change one field (what an editor cell does)."""
+        if name not in FIELD_SET:
+            raise InvalidValue(f"unknown field {name!r}")
+        item = self.get_item(item_id)
+        item.set(name, value)
+        return self.update_item(item, label="Edit item")
+
+    def trash(self, ids: Sequence[int]) -> Change:
+        return self._set_trashed(ids, True)
+
+    def restore(self, ids: Sequence[int]) -> Change:
+        return self._set_trashed(ids, False)
+
+    def _set_trashed(self, ids: Sequence[int], trashed: bool) -> Change:
+        label = _plural(len(ids), "Move item to Trash", "Move {n} items to Trash")
+        if not trashed:
+            label = _plural(len(ids), "Restore item", "Restore {n} items")
+        with self._write(label) as tx:
+            where = ids_in(schema.items.c.id, ids)
+            tx.save(schema.items, where, ("trashed",))
+            tx.conn.execute(update(schema.items).where(where).values(trashed=1 if trashed else 0))
+            tx.items.update(ids)
+            tx.tags = tx.collections = True
+        return tx.result()
+
+    def empty_trash(self) -> Change:
+        """Delete the items in the Trash for good (still undoable while the app is open)."""
+        with self.db.read() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(select(schema.items.c.id).where(schema.items.c.trashed == 1))
+            ]
+        return self.delete_items(ids, label="Empty Trash")
+
+    def delete_items(self, ids: Sequence[int], *, label: str = "Delete items") -> Change:
+        if not ids:
+            return Change(label)
+        with self._write(label) as tx:
+            conn = tx.conn
+            tag_ids = self._tag_ids_of(conn, ids)
+            tx.save(schema.tags, ids_in(schema.tags.c.id, tag_ids))
+            tx.save_items(ids)
+            where = ids_in(schema.items.c.id, ids)
+            conn.execute(delete(schema.items).where(where))
+            sqlite.fts_delete(conn, ids)
+            self._prune_tags(conn, tag_ids)
+            tx.removed.update(ids)
+            tx.tags = tx.collections = True
+        return tx.result()
+
+    # ------------------------------------------------------------------ tags
+    def tags(self, scope: Scope | None = None) -> list[TagInfo]:
+        """Every tag with the number of items (not in the Trash) carrying it, by name."""
+        t, it, i = schema.tags, schema.item_tags, schema.items
+        with self.db.read() as conn:
+            if scope is None:
+                # Counting over the (tag_id, item_id) index and subtracting the (few) trashed
+                # items is several times faster than joining every tag row to its item.
+                counts: dict[int, int] = dict(
+                    conn.execute(select(it.c.tag_id, func.count()).group_by(it.c.tag_id)).all()
+                )
+                for tag_id, n in conn.execute(
+                    select(it.c.tag_id, func.count())
+                    .where(it.c.item_id.in_(select(i.c.id).where(i.c.trashed == 1)))
+                    .group_by(it.c.tag_id)
+                ):
+                    counts[tag_id] -= n
+            else:
+                counts = dict(
+                    conn.execute(
+                        select(it.c.tag_id, func.count())
+                        .where(it.c.item_id.in_(select(i.c.id).where(self._where("", scope))))
+                        .group_by(it.c.tag_id)
+                    ).all()
+                )
+            rows = conn.execute(select(t).order_by(func.lower(t.c.name), t.c.name)).all()
+        return [
+            TagInfo(r.id, r.name, r.color, r.color_position, counts.get(r.id, 0))
+            for r in rows
+            if scope is None or counts.get(r.id) or r.color
+        ]
+
+    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> Change:
+        names = _clean_tags(names)
+        if not names:
+            raise InvalidValue("no tag name given")
+        with self._write(_tag_label("Add tag", names, ids)) as tx:
+            conn = tx.conn
+            self._require_items(conn, ids)
+            self._save_item_tags(tx, ids, names)
+            tag_ids = self._ensure_tags(conn, names)
+            sqlite.dbapi(conn).executemany(
+                _insert_sql("item_tags", ("item_id", "tag_id"), ignore=True),
+                [(i, tag_ids[n]) for i in ids for n in names],
+            )
+            self._touch(conn, ids)
+            tx.items.update(ids)
+            tx.fts.update(ids)
+            tx.tags = True
+        return tx.result()
+
+    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> Change:
+        names = _clean_tags(names)
+        with self._write(_tag_label("Remove tag", names, ids)) as tx:
+            conn = tx.conn
+            self._save_item_tags(tx, ids, names)
+            tag_ids = self._tag_ids(conn, names)
+            conn.execute(
+                delete(schema.item_tags).where(
+                    ids_in(schema.item_tags.c.item_id, ids),
+                    ids_in(schema.item_tags.c.tag_id, tag_ids.values()),
+                )
+            )
+            self._prune_tags(conn, tag_ids.values())
+            self._touch(conn, ids)
+            tx.items.update(ids)
+            tx.fts.update(ids)
+            tx.tags = True
+        return tx.result()
+
+    def rename_tag(self, old: str, new: str) -> Change:
+        """Rename a tag everywhere; renaming onto an existing tag merges the two."""
+        new = new.strip()
+        if not new:
+            raise InvalidValue("a tag needs a name")
+        with self._write(f"Rename tag {old}") as tx:
+            conn = tx.conn
+            t, it = schema.tags, schema.item_tags
+            old_id = self._tag_ids(conn, [old]).get(old)
+            if old_id is None:
+                raise NotFound(f"no tag {old!r}")
+            item_ids = [
+                r[0] for r in conn.execute(select(it.c.item_id).where(it.c.tag_id == old_id))
+            ]
+            target = self._tag_ids(conn, [new]).get(new)
+            tx.save(t, t.c.name.in_([old, new]))
+            tx.save(schema.items, ids_in(schema.items.c.id, item_ids), ("date_modified",))
+            if target is None or target == old_id:
+                conn.execute(update(t).where(t.c.id == old_id).values(name=new))
+            else:
+                tx.save(it, it.c.tag_id.in_([old_id, target]))
+                conn.execute(
+                    insert(it)
+                    .from_select(
+                        ["item_id", "tag_id"],
+                        select(it.c.item_id, literal(target)).where(it.c.tag_id == old_id),
+                    )
+                    .prefix_with("OR IGNORE")
+                )
+                conn.execute(delete(t).where(t.c.id == old_id))
+            self._touch(conn, item_ids)
+            tx.items.update(item_ids)
+            tx.fts.update(item_ids)
+            tx.tags = True
+        return tx.result()
+
+    def delete_tag(self, name: str) -> Change:
+        with self._write(f"Delete tag {name}") as tx:
+            conn = tx.conn
+            t, it = schema.tags, schema.item_tags
+            tag_id = self._tag_ids(conn, [name]).get(name)
+            if tag_id is None:
+                raise NotFound(f"no tag {name!r}")
+            item_ids = [
+                r[0] for r in conn.execute(select(it.c.item_id).where(it.c.tag_id == tag_id))
+            ]
+            tx.save(t, t.c.id == tag_id)
+            tx.save(it, it.c.tag_id == tag_id)
+            tx.save(schema.items, ids_in(schema.items.c.id, item_ids), ("date_modified",))
+            conn.execute(delete(it).where(it.c.tag_id == tag_id))
+            conn.execute(delete(t).where(t.c.id == tag_id))
+            self._touch(conn, item_ids)
+            tx.items.update(item_ids)
+            tx.fts.update(item_ids)
+            tx.tags = True
+        return tx.result()
+
+    def set_tag_color(self, name: str, color: str | None, position: int | None = None) -> Change:
+        """Give a tag a colour (`#rrggbb`) and a place among the coloured tags, or take it away.
+
+        A coloured tag exists even on no item, so it can be assigned with keys 1-9.
+        """
+        if color is not None and not _is_colour(color):
+            raise InvalidValue(f"{color!r} is not a colour like #3366cc")
+        name = name.strip()
+        if not name:
+            raise InvalidValue("a tag needs a name")
+        with self._write(f"Colour tag {name}") as tx:
+            conn = tx.conn
+            t = schema.tags
+            tx.save(t, or_(t.c.name == name, t.c.color_position.is_not(None)))
+            tag_id = self._ensure_tags(conn, [name])[name]
+            old_place = conn.execute(select(t.c.color_position).where(t.c.id == tag_id)).scalar()
+            coloured = [
+                r[0]
+                for r in conn.execute(
+                    select(t.c.id)
+                    .where(t.c.color_position.is_not(None), t.c.id != tag_id)
+                    .order_by(t.c.color_position)
+                )
+            ]
+            if color is not None:
+                # a new colour keeps the tag's place among the coloured ones unless told
+                place = old_place if position is None else position
+                if place is None:
+                    place = len(coloured)
+                coloured.insert(max(0, min(place, len(coloured))), tag_id)
+            conn.execute(update(t).where(t.c.id == tag_id).values(color=color, color_position=None))
+            for pos, tid in enumerate(coloured):
+                conn.execute(update(t).where(t.c.id == tid).values(color_position=pos))
+            if color is None:
+                self._prune_tags(conn, [tag_id])
+            tx.tags = True
+        return tx.result()
+
+    def coloured_tags(self) -> list[TagInfo]:
+        """The coloured tags in key order (1-9 toggle the first nine)."""
+        return sorted(
+            (t for t in self.tags() if t.color_position is not None),
+            key=lambda t: t.color_position or 0,
+        )
+
+    def toggle_tag(self, ids: Sequence[int], name: str) -> Change:
+        """Zotero's keys 1-9: remove the tag if every item has it, else add it to all."""
+        name = name.strip()
+        with self.db.read() as conn:
+            tag_id = self._tag_ids(conn, [name]).get(name)
+            having = 0
+            if tag_id is not None:
+                having = int(
+                    conn.execute(
+                        select(func.count())
+                        .select_from(schema.item_tags)
+                        .where(
+                            schema.item_tags.c.tag_id == tag_id,
+                            ids_in(schema.item_tags.c.item_id, ids),
+                        )
+                    ).scalar()
+                    or 0
+                )
+        if ids and having == len(set(ids)):
+            return self.remove_tags(ids, [name])
+        return self.add_tags(ids, [name])
+
+    def _save_item_tags(self, tx: _Tx, ids: Sequence[int], names: Sequence[str]) -> None:
+        t, it = schema.tags, schema.item_tags
+        tx.save(t, texts_in(t.c.name, names))
+        tx.save(
+            it,
+            and_(
+                ids_in(it.c.item_id, ids),
+                it.c.tag_id.in_(select(t.c.id).where(texts_in(t.c.name, names))),
+            ),
+        )
+        tx.save(schema.items, ids_in(schema.items.c.id, ids), ("date_modified",))
+
+    def _tag_ids(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
+        t = schema.tags
+        return {
+            r.name: r.id
+            for r in conn.execute(select(t.c.id, t.c.name).where(texts_in(t.c.name, names)))
+        }
+
+    def _ensure_tags(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
+        found = self._tag_ids(conn, names)
+        missing = [n for n in names if n not in found]
+        if missing:
+            sqlite.dbapi(conn).executemany(
+                "INSERT INTO tags (name) VALUES (?)", [(n,) for n in missing]
+            )
+            found = self._tag_ids(conn, names)
+        return found
+
+    def _tag_ids_of(self, conn: Connection, item_ids: Sequence[int]) -> list[int]:
+        it = schema.item_tags
+        return [
+            r[0]
+            for r in conn.execute(
+                select(it.c.tag_id).where(ids_in(it.c.item_id, item_ids)).distinct()
+            )
+        ]
+
+    def _prune_tags(self, conn: Connection, tag_ids: Any) -> None:
+        """Tags live while an item carries them, or while they have a colour (as in Zotero)."""
+        t, it = schema.tags, schema.item_tags
+        conn.execute(
+            delete(t).where(
+                ids_in(t.c.id, list(tag_ids)),
+                t.c.color.is_(None),
+                ~t.c.id.in_(select(it.c.tag_id).where(it.c.tag_id == t.c.id)),
+            )
+        )
+
+    def _touch(self, conn: Connection, ids: Sequence[int]) -> None:
+        conn.execute(
+            update(schema.items)
+            .where(ids_in(schema.items.c.id, ids))
+            .values(date_modified=utc_now())
+        )
+
+    # ------------------------------------------------------------------ collections
+    def collections(self) -> list[CollectionInfo]:
+        """The collection tree as a flat list (parents before children, siblings by name),
+        each with the number of items directly in it that are not in the Trash."""
+        c, ci, i = schema.collections, schema.collection_items, schema.items
+        with self.db.read() as conn:
+            counts: dict[int, int] = dict(
+                conn.execute(
+                    select(ci.c.collection_id, func.count())
+                    .join(i, i.c.id == ci.c.item_id)
+                    .where(i.c.trashed == 0)
+                    .group_by(ci.c.collection_id)
+                ).all()
+            )
+            rows = conn.execute(select(c).order_by(func.lower(c.c.name), c.c.id)).all()
+        children: dict[int | None, list[Any]] = {}
+        for r in rows:
+            children.setdefault(r.parent_id, []).append(r)
+        out: list[CollectionInfo] = []
+
+        def walk(parent: int | None) -> None:
+            for r in children.get(parent, []):
+                out.append(CollectionInfo(r.id, r.key, r.name, r.parent_id, counts.get(r.id, 0)))
+                walk(r.id)
+
+        walk(None)
+        return out
+
+    def find_collection(self, name: str) -> int | None:
+        """A collection by name or by path (`Parent/Child`); None if there is none."""
+        by_parent: dict[int | None, dict[str, int]] = {}
+        for info in self.collections():
+            by_parent.setdefault(info.parent_id, {})[info.name] = info.id
+        for info in self.collections():
+            if info.name == name:
+                return info.id
+        parent: int | None = None
+        for part in name.split("/"):
+            found = by_parent.get(parent, {}).get(part)
+            if found is None:
+                return None
+            parent = found
+        return parent
+
+    def create_collection(self, name: str, parent: int | None = None) -> Change:
+        name = _clean_name(name)
+        with self._write(f"New collection {name}") as tx:
+            if parent is not None:
+                self._require_collection(tx.conn, parent)
+            new_id = self._insert_collection(tx, name, parent)
+            tx.new_ids.append(new_id)
+            tx.collections = True
+        return tx.result()
+
+    def rename_collection(self, collection_id: int, name: str) -> Change:
+        name = _clean_name(name)
+        c = schema.collections
+        with self._write(f"Rename collection {name}") as tx:
+            self._require_collection(tx.conn, collection_id)
+            tx.save(c, c.c.id == collection_id, ("name",))
+            tx.conn.execute(update(c).where(c.c.id == collection_id).values(name=name))
+            tx.collections = True
+        return tx.result()
+
+    def move_collection(self, collection_id: int, parent: int | None) -> Change:
+        """Nest a collection under another (or at the top); never inside itself."""
+        c = schema.collections
+        with self._write("Move collection") as tx:
+            self._require_collection(tx.conn, collection_id)
+            if parent is not None:
+                self._require_collection(tx.conn, parent)
+                if parent in self._descendants(collection_id, tx.conn):
+                    raise InvalidValue("a collection cannot go inside itself")
+            tx.save(c, c.c.id == collection_id, ("parent_id",))
+            tx.conn.execute(update(c).where(c.c.id == collection_id).values(parent_id=parent))
+            tx.collections = True
+        return tx.result()
+
+    def delete_collection(self, collection_id: int) -> Change:
+        """Delete a collection and its subcollections; their items stay in the library."""
+        c, ci = schema.collections, schema.collection_items
+        with self._write("Delete collection") as tx:
+            self._require_collection(tx.conn, collection_id)
+            ids = self._descendants(collection_id, tx.conn)
+            tx.save(c, ids_in(c.c.id, ids))
+            tx.save(ci, ids_in(ci.c.collection_id, ids))
+            tx.conn.execute(delete(ci).where(ids_in(ci.c.collection_id, ids)))
+            tx.conn.execute(delete(c).where(ids_in(c.c.id, ids)))
+            tx.collections = True
+        return tx.result()
+
+    def add_to_collection(self, collection_id: int, ids: Sequence[int]) -> Change:
+        ci = schema.collection_items
+        with self._write(
+            _plural(len(ids), "Add item to collection", "Add {n} items to collection")
+        ) as tx:
+            self._require_collection(tx.conn, collection_id)
+            self._require_items(tx.conn, ids)
+            tx.save(ci, and_(ci.c.collection_id == collection_id, ids_in(ci.c.item_id, ids)))
+            sqlite.dbapi(tx.conn).executemany(
+                _insert_sql("collection_items", ("collection_id", "item_id"), ignore=True),
+                [(collection_id, i) for i in ids],
+            )
+            tx.items.update(ids)
+            tx.collections = True
+        return tx.result()
+
+    def remove_from_collection(self, collection_id: int, ids: Sequence[int]) -> Change:
+        ci = schema.collection_items
+        with self._write(
+            _plural(len(ids), "Remove item from collection", "Remove {n} items from collection")
+        ) as tx:
+            where = and_(ci.c.collection_id == collection_id, ids_in(ci.c.item_id, ids))
+            tx.save(ci, where)
+            tx.conn.execute(delete(ci).where(where))
+            tx.items.update(ids)
+            tx.collections = True
+        return tx.result()
+
+    def item_collections(self, item_id: int) -> list[int]:
+        ci = schema.collection_items
+        with self.db.read() as conn:
+            return [
+                r[0]
+                for r in conn.execute(select(ci.c.collection_id).where(ci.c.item_id == item_id))
+            ]
+
+    def _insert_collection(self, tx: _Tx, name: str, parent: int | None) -> int:
+        c = schema.collections
+        new_id = sqlite.next_rowid(tx.conn, "collections")
+        tx.save(c, c.c.id == new_id)
+        tx.conn.execute(
+            insert(c).values(
+                id=new_id,
+                key=self._fresh_keys(tx.conn, "collections", 1)[0],
+                name=name,
+                parent_id=parent,
+                date_added=utc_now(),
+            )
+        )
+        return new_id
+
+    def _collection_for_import(self, tx: _Tx, collection: int | str) -> int:
+        if isinstance(collection, int):
+            self._require_collection(tx.conn, collection)
+            return collection
+        c = schema.collections
+        found = tx.conn.execute(
+            select(c.c.id).where(c.c.name == collection, c.c.parent_id.is_(None))
+        ).scalar()
+        if found is None:
+            found = tx.conn.execute(select(c.c.id).where(c.c.name == collection)).scalar()
+        if found is not None:
+            return int(found)
+        return self._insert_collection(tx, _clean_name(collection), None)
+
+    def _descendants(self, collection_id: int, conn: Connection | None = None) -> list[int]:
+        """The collection and everything nested in it (safe even if the tree has a loop)."""
+        c = schema.collections
+
+        def run(connection: Connection) -> list[int]:
+            pairs = connection.execute(select(c.c.id, c.c.parent_id)).all()
+            kids: dict[int, list[int]] = {}
+            for cid, parent in pairs:
+                if parent is not None:
+                    kids.setdefault(parent, []).append(cid)
+            seen = [collection_id]
+            seen_set = {collection_id}
+            for cid in seen:
+                for kid in kids.get(cid, []):
+                    if kid not in seen_set:
+                        seen_set.add(kid)
+                        seen.append(kid)
+            return seen
+
+        if conn is not None:
+            return run(conn)
+        with self.db.read() as read_conn:
+            return run(read_conn)
+
+    def _require_collection(self, conn: Connection, collection_id: int) -> None:
+        c = schema.collections
+        if conn.execute(select(c.c.id).where(c.c.id == collection_id)).first() is None:
+            raise NotFound(f"no collection {collection_id}")
+
+    def _require_items(self, conn: Connection, ids: Sequence[int]) -> None:
+        found = {
+            r[0]
+            for r in conn.execute(select(schema.items.c.id).where(ids_in(schema.items.c.id, ids)))
+        }
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise NotFound(f"no item {missing[0]}")
+
+    # ------------------------------------------------------------------ notes
+    def notes(self, item_id: int) -> list[NoteInfo]:
+        n = schema.notes
+        with self.db.read() as conn:
+            return [
+                NoteInfo(r.id, r.key, r.item_id, r.html, r.date_added, r.date_modified)
+                for r in conn.execute(
+                    select(n).where(n.c.item_id == item_id).order_by(n.c.position, n.c.id)
+                )
+            ]
+
+    def add_note(self, item_id: int, html: str) -> Change:
+        n = schema.notes
+        with self._write("Add note") as tx:
+            conn = tx.conn
+            self._require_items(conn, [item_id])
+            position = conn.execute(
+                select(func.coalesce(func.max(n.c.position) + 1, 0)).where(n.c.item_id == item_id)
+            ).scalar()
+            tx.save(n, n.c.item_id == item_id)
+            tx.save(schema.items, schema.items.c.id == item_id, ("date_modified",))
+            now = utc_now()
+            result = conn.execute(
+                insert(n).values(
+                    key=self._fresh_keys(conn, "notes", 1)[0],
+                    item_id=item_id,
+                    position=position,
+                    html=html,
+                    date_added=now,
+                    date_modified=now,
+                )
+            )
+            self._touch(conn, [item_id])
+            tx.new_ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+            tx.items.add(item_id)
+            tx.fts.add(item_id)
+        return tx.result()
+
+    def update_note(self, note_id: int, html: str) -> Change:
+        n = schema.notes
+        with self._write("Edit note") as tx:
+            item_id = tx.conn.execute(select(n.c.item_id).where(n.c.id == note_id)).scalar()
+            if item_id is None:
+                raise NotFound(f"no note {note_id}")
+            tx.save(n, n.c.id == note_id)
+            tx.conn.execute(
+                update(n).where(n.c.id == note_id).values(html=html, date_modified=utc_now())
+            )
+            tx.items.add(item_id)
+            tx.fts.add(item_id)
+        return tx.result()
+
+    def delete_note(self, note_id: int) -> Change:
+        n = schema.notes
+        with self._write("Delete note") as tx:
+            item_id = tx.conn.execute(select(n.c.item_id).where(n.c.id == note_id)).scalar()
+            if item_id is None:
+                raise NotFound(f"no note {note_id}")
+            tx.save(n, n.c.id == note_id)
+            tx.conn.execute(delete(n).where(n.c.id == note_id))
+            tx.items.add(item_id)
+            tx.fts.add(item_id)
+        return tx.result()
+
+    # ------------------------------------------------------------------ saved searches
+    def saved_searches(self) -> list[SavedSearch]:
+        s = schema.saved_searches
+        with self.db.read() as conn:
+            return [
+                SavedSearch(r.id, r.name, r.query)
+                for r in conn.execute(select(s).order_by(func.lower(s.c.name)))
+            ]
+
+    def save_search(self, name: str, query: str) -> Change:
+        """Save a quick-search query under a name (replacing one of the same name)."""
+        name = _clean_name(name)
+        search.condition(query)  # refuse a query that cannot run
+        s = schema.saved_searches
+        with self._write(f"Save search {name}") as tx:
+            tx.save(s, s.c.name == name)
+            existing = tx.conn.execute(select(s.c.id).where(s.c.name == name)).scalar()
+            if existing is None:
+                tx.conn.execute(insert(s).values(name=name, query=query))
+            else:
+                tx.conn.execute(update(s).where(s.c.id == existing).values(query=query))
+            tx.saved_searches = True
+        return tx.result()
+
+    def delete_saved_search(self, name: str) -> Change:
+        s = schema.saved_searches
+        with self._write(f"Delete saved search {name}") as tx:
+            if tx.conn.execute(select(s.c.id).where(s.c.name == name)).first() is None:
+                raise NotFound(f"no saved search {name!r}")
+            tx.save(s, s.c.name == name)
+            tx.conn.execute(delete(s).where(s.c.name == name))
+            tx.saved_searches = True
+        return tx.result()
+
+    # ------------------------------------------------------------------ helpers
+    def _validate(self, item: Item) -> None:
+        if item.item_type not in ITEM_TYPES:
+            raise InvalidValue(f"unknown item type {item.item_type!r}")
+        unknown = set(item.fields) - FIELD_SET
+        if unknown:
+            raise InvalidValue(f"unknown field {sorted(unknown)[0]!r}")
+        for creator in item.creators:
+            if creator.role not in CREATOR_ROLES:
+                raise InvalidValue(f"unknown creator role {creator.role!r}")
+        doi = item.fields.get("DOI")
+        if doi:
+            item.fields["DOI"] = normalise_doi(doi)
+
+    def _fresh_keys(self, conn: Connection, table: str, n: int) -> list[str]:
+        """n keys not used by any row of `table` (nor each other)."""
+        keys: list[str] = []
+        seen: set[str] = set()
+        column = schema.Base.metadata.tables[table].c.key
+        while len(keys) < n:
+            batch = []
+            for k in new_keys(n - len(keys)):
+                if k not in seen:
+                    seen.add(k)
+                    batch.append(k)
+            taken = {r[0] for r in conn.execute(select(column).where(texts_in(column, batch)))}
+            keys.extend(k for k in batch if k not in taken)
+        return keys
+
+
+def _insert_sql(table: str, columns: Sequence[str], *, ignore: bool = False) -> str:
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def _clean_tags(names: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for n in names:
+        n = n.strip()
+        if n and n not in out:
+            out.append(n)
+    return out
+
+
+def _clean_name(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise InvalidValue("a name cannot be empty")
+    return name
+
+
+def _is_colour(text: str) -> bool:
+    return (
+        len(text) == 7 and text[0] == "#" and all(ch in "0123456789abcdefABCDEF" for ch in text[1:])
+    )
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return one if n == 1 else many.format(n=n)
+
+
+def _tag_label(verb: str, names: Sequence[str], ids: Sequence[int]) -> str:
+    what = names[0] if len(names) == 1 else f"{len(names)} tags"
+    return f"{verb} {what}" + ("" if len(ids) == 1 else f" ({len(ids)} items)")

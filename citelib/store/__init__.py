@@ -1,0 +1,1 @@
+"""Storage: typed table mappings, the engine and its transactions, migrations."""

@@ -1,0 +1,151 @@
+"""The database of one library: opening, schema version, migrations, transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from sqlalchemy import Connection, Engine, exc, insert, text
+
+from citelib.errors import LibraryError, LibraryLocked, LibraryTooNew
+from citelib.store import schema, sqlite
+
+# The newest schema this code knows, and every older one it can migrate from. Kept as constants
+# so that opening a library does not import Alembic; a test checks them against the scripts.
+HEAD_REVISION: Final = "0001"
+KNOWN_REVISIONS: Final = ("0001",)
+MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Database:
+    """One SQLite file with the citelib schema, ready for reads and writes."""
+
+    def __init__(self, path: Path, engine: Engine) -> None:
+        self.path = path
+        self.engine = engine
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        create: bool = True,
+        before_migrate: Callable[[Path], None] | None = None,
+    ) -> Database:
+        """Open (or create) the database, migrating an older schema after `before_migrate`.
+
+        Raises LibraryTooNew for a schema this code does not know, LibraryError for a file
+        that is not a citelib library.
+        """
+        existed = path.exists() and path.stat().st_size > 0
+        if not existed and not create:
+            raise LibraryError(f"no library at {path.parent}")
+        revision = None
+        if existed:
+            try:
+                revision, has_tables = sqlite.peek_schema(path)
+            except sqlite3.DatabaseError as e:
+                raise _open_error(path, e) from e
+            if revision is None and has_tables:
+                raise LibraryError(f"{path} is not a citelib library")
+            if revision is not None and revision not in KNOWN_REVISIONS:
+                raise LibraryTooNew(
+                    f"{path} was written by a newer version of citelib (schema {revision}); "
+                    "update citelib to open it"
+                )
+        engine = sqlite.create_sqlite_engine(path)
+        db = cls(path, engine)
+        try:
+            if revision is None:
+                db._migrate()
+                db._stamp_meta()
+            elif revision != HEAD_REVISION:
+                if before_migrate is not None:
+                    before_migrate(path)
+                db._migrate()
+        except exc.DatabaseError as e:
+            engine.dispose()
+            raise _open_error(path, e) from e
+        except BaseException:
+            engine.dispose()
+            raise
+        return db
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A consistent snapshot for reading (other writers are not blocked: WAL)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: all of it commits, or none of it does.
+
+        Waits for another process's write to finish (busy timeout) rather than failing.
+        """
+        try:
+            with (
+                self.engine.connect().execution_options(citelib_write=True) as conn,
+                conn.begin(),
+            ):
+                yield conn
+        except exc.OperationalError as e:
+            if sqlite.is_locked_error(e):
+                raise LibraryLocked(
+                    f"{self.path.parent} stayed busy in another program for "
+                    f"{sqlite.BUSY_TIMEOUT_S:.0f} s; try again when it has finished"
+                ) from e
+            raise
+
+    def revision(self) -> str | None:
+        return self._revision()
+
+    def _revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            has_table = conn.execute(
+                text("SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'")
+            ).first()
+            if not has_table:
+                return None
+            row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            return str(row[0]) if row else None
+
+    def _migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with self.engine.connect().execution_options(citelib_write=True) as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            conn.commit()
+
+    def _stamp_meta(self) -> None:
+        with self.write() as conn:
+            conn.execute(
+                insert(schema.library_meta),
+                [
+                    {"name": "library_id", "value": uuid.uuid4().hex},
+                    {"name": "created", "value": utc_now()},
+                ],
+            )
+
+
+def _open_error(path: Path, error: Exception) -> LibraryError:
+    if sqlite.is_locked_error(error):
+        return LibraryLocked(f"{path} is busy in another program")
+    reason = getattr(error, "orig", error)
+    return LibraryError(f"{path} is not a citelib library ({reason})")

@@ -1,0 +1,282 @@
+"""Everything that only SQLite has: connection pragmas, write locking, FTS5, backups, checks.
+
+A shared library on PostgreSQL is planned; keeping these in one module is what makes that a new
+sibling module rather than a hunt through the code base.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import (
+    URL,
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    column,
+    create_engine,
+    event,
+    func,
+    literal_column,
+    select,
+    table,
+)
+from sqlalchemy.pool import QueuePool
+
+# How long a writer waits for another process's transaction before giving up.
+BUSY_TIMEOUT_S: Final = 120.0
+
+FTS_TABLE: Final = "items_fts"
+FTS_COLUMNS: Final = ("title", "creators", "publication", "abstract", "tags", "notes", "other")
+# unicode61 with diacritics removed lets "muller" find "Müller"; the prefix indexes make the
+# as-you-type `car*` queries an index lookup instead of a scan of the term list.
+FTS_CREATE: Final = (
+    f"CREATE VIRTUAL TABLE {FTS_TABLE} USING fts5("
+    + ", ".join(FTS_COLUMNS)
+    + ", tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+)
+
+
+def create_sqlite_engine(path: Path) -> Engine:
+    """An engine whose connections run in WAL mode with foreign keys on.
+
+    pysqlite's own transaction handling is switched off so that we can emit `BEGIN IMMEDIATE`
+    for writes: a deferred transaction that later wants to write fails with "database is locked"
+    when another writer got there first, whereas IMMEDIATE waits on the busy timeout.
+    """
+    engine = create_engine(
+        # URL.create, not a URL string: `?`, `#` and `%` in a folder name are not URL syntax
+        URL.create("sqlite+pysqlite", database=str(path)),
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        # FULL syncs the WAL at every commit: a committed import survives a power cut.
+        cur.execute("PRAGMA synchronous = FULL")
+        cur.execute("PRAGMA cache_size = -65536")
+        cur.execute("PRAGMA temp_store = MEMORY")
+        cur.close()
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("citelib_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _casefold(value: str | None) -> str | None:
+    return value.casefold() if isinstance(value, str) else value
+
+
+def casefold(value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Unicode case folding in SQL, for case-insensitive matches beyond ASCII (SQLite's own
+    lower() leaves `Ä` as it is). Only on connections made by `create_sqlite_engine`."""
+    return func.casefold(value)
+
+
+def ids_in(column: ColumnElement[Any], ids: Iterable[int]) -> ColumnElement[bool]:
+    """`column IN (ids)` with one bound parameter, however many ids (no variable limit)."""
+    values = func.json_each(json.dumps(sorted(set(ids)))).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+def texts_in(column: ColumnElement[Any], texts: Iterable[str]) -> ColumnElement[bool]:
+    values = func.json_each(json.dumps(sorted(set(texts)))).table_valued("value")
+    return column.in_(select(values.c.value))
+
+
+def dbapi(conn: Connection) -> sqlite3.Connection:
+    """The driver connection under a SQLAlchemy connection, for bulk `executemany`."""
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
+def defer_foreign_keys(conn: Connection) -> None:
+    """Check foreign keys at the commit of this transaction instead of at each statement."""
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+
+
+def fts_replace(conn: Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Write FTS rows `(rowid, *FTS_COLUMNS)`, replacing any older row of the same item."""
+    cur = dbapi(conn).cursor()
+    cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
+    placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
+    cur.executemany(
+        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})",
+        rows,
+    )
+    cur.close()
+
+
+def fts_delete(conn: Connection, ids: Iterable[int]) -> None:
+    cur = dbapi(conn).cursor()
+    cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", [(i,) for i in ids])
+    cur.close()
+
+
+def fts_insert_bulk(conn: Connection, rows: Sequence[tuple[object, ...]]) -> None:
+    """Insert FTS rows for items that are new (no delete first)."""
+    placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
+    cur = dbapi(conn).cursor()
+    cur.executemany(
+        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})",
+        rows,
+    )
+    cur.close()
+
+
+_FTS = table(FTS_TABLE, column("rowid"))
+
+
+def fts_match(match: str) -> Select[tuple[int]]:
+    """The item ids whose FTS row matches an FTS5 query string (for `id IN (...)`)."""
+    return select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
+
+
+def fts_rowids(conn: Connection) -> set[int]:
+    return {r[0] for r in conn.exec_driver_sql(f"SELECT rowid FROM {FTS_TABLE}")}
+
+
+def fts_recreate(conn: Connection) -> None:
+    """An empty FTS table in place of the old one. Deleting its rows would not do: that reads
+    the old index, and cannot mend one that is damaged."""
+    conn.exec_driver_sql(f"DROP TABLE {FTS_TABLE}")
+    conn.exec_driver_sql(FTS_CREATE)
+
+
+def fts_integrity(conn: Connection) -> str | None:
+    """None when the FTS index is internally consistent, else SQLite's message."""
+    try:
+        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
+    except Exception as exc:  # sqlite3.DatabaseError wrapped by SQLAlchemy
+        return str(getattr(exc, "orig", exc))
+    return None
+
+
+def integrity_check(path: Path) -> list[str]:
+    """SQLite's own verdict on a database file: an empty list when it is sound.
+
+    On a connection of its own: a statement that fails on damage also fails the commit of
+    the transaction it ran in.
+    """
+    try:
+        con = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            rows = [r[0] for r in con.execute("PRAGMA integrity_check")]
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as e:  # damage bad enough that SQLite cannot walk the file
+        return [str(e)]
+    return [] if rows == ["ok"] else rows
+
+
+def foreign_key_violations(conn: Connection) -> list[tuple[str, int, str]]:
+    """(table, rowid, parent table) for rows whose parent is missing."""
+    return [(r[0], r[1], r[2]) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]
+
+
+def peek_schema(path: Path) -> tuple[str | None, bool]:
+    """The schema revision stored in a database file and whether it has any tables at all.
+
+    Read with a plain connection and no pragmas, so that a file we then refuse (written by a
+    newer citelib, or by another program) is left exactly as it was: switching it to WAL mode
+    would already rewrite its header. Raises sqlite3.DatabaseError for a file that is not one.
+    """
+    con = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "alembic_version" not in tables:
+            return None, bool(tables)
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return (str(row[0]) if row else None), True
+    finally:
+        con.close()
+
+
+def _read_only_uri(path: Path) -> str:
+    # as_uri() percent-encodes `?`, `#` and `%`, which SQLite would otherwise read as URI syntax
+    return f"{path.absolute().as_uri()}?mode=ro"
+
+
+def backup_database(source: Path, target: Path) -> None:
+    """Copy a live database consistently (SQLite's online backup), then verify the copy."""
+    src = sqlite3.connect(_read_only_uri(source), uri=True, timeout=BUSY_TIMEOUT_S)
+    try:
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    verify_database(target)
+
+
+def verify_database(path: Path) -> None:
+    """Raise ValueError unless the file opens and passes a quick check."""
+    con = sqlite3.connect(_read_only_uri(path), uri=True)
+    try:
+        result = [r[0] for r in con.execute("PRAGMA quick_check")]
+    finally:
+        con.close()
+    if result != ["ok"]:
+        raise ValueError("; ".join(result[:5]))
+
+
+def is_locked_error(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def is_not_a_database(exc: BaseException) -> bool:
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "file is not a database" in text or "malformed" in text
+
+
+# Letters and digits only: unicode61 splits words at "_" as at any other punctuation.
+_FTS_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def fts_phrase(text: str, column: str | None = None, prefix: bool = True) -> str | None:
+    """One FTS5 query clause for user text: a phrase of its words, the last one a prefix.
+
+    The words are re-quoted one by one so nothing the user types is read as FTS5 syntax
+    (`AND`, `NEAR`, `*`, `:`, `^`); `CAR-NK` becomes the phrase `"car" + "nk"`.
+    None when the text holds no word at all.
+    """
+    words = _FTS_TOKEN.findall(text)
+    if not words:
+        return None
+    quoted = " + ".join(f'"{w}"' for w in words)
+    if prefix:
+        quoted += " *"
+    clause = f"({quoted})" if len(words) > 1 or prefix else quoted
+    return f"{column} : {clause}" if column else clause
+
+
+def next_rowid(conn: Connection, table: str) -> int:
+    """The id the next row of an AUTOINCREMENT table gets. Only valid inside a write
+    transaction (which holds the lock, so nobody else can take it first)."""
+    seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).scalar()
+    top = conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar()
+    return max(int(seq or 0), int(top or 0)) + 1
