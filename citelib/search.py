@@ -71,15 +71,32 @@ def parse(query: str) -> list[Term]:
     return terms
 
 
-def condition(query: str) -> ColumnElement[bool] | None:
-    """The WHERE condition on `items` for a quick-search query, or None for an empty one."""
-    terms = parse(query)
-    if not terms:
-        return None
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """A query split the way the Library runs it fastest: one FTS5 match for every positive
+    text term, and SQL conditions for the rest."""
+
+    fts: str | None
+    conditions: tuple[ColumnElement[bool], ...]
+
+    def where(self, fts_by_rowid: bool = True) -> ColumnElement[bool] | None:
+        """The whole condition. With `fts_by_rowid` false, the text match is written so that
+        SQLite cannot drive the query from it (see Library.search)."""
+        parts = list(self.conditions)
+        if self.fts is not None:
+            item_id = schema.items.c.id if fts_by_rowid else sqlite.unindexed(schema.items.c.id)
+            parts.insert(0, item_id.in_(sqlite.fts_match(self.fts)))
+        if not parts:
+            return None
+        return and_(*parts) if len(parts) > 1 else parts[0]
+
+
+def compile_query(query: str) -> Compiled:
+    """Parse a quick-search query; raises QueryError for a malformed field value."""
     items = schema.items
     conditions: list[ColumnElement[bool]] = []
     fts_parts: list[str] = []
-    for term in terms:
+    for term in parse(query):
         if term.field in SQL_FIELDS:
             cond = _sql_condition(term)
         else:
@@ -92,11 +109,12 @@ def condition(query: str) -> ColumnElement[bool] | None:
             cond = items.c.id.in_(sqlite.fts_match(fts))
         # NULL (no year, no DOI...) is no match, so a negated term must keep those items
         conditions.append(not_(func.coalesce(cond, False)) if term.negated else cond)
-    if fts_parts:
-        conditions.insert(0, items.c.id.in_(sqlite.fts_match(" AND ".join(fts_parts))))
-    if not conditions:
-        return None
-    return and_(*conditions) if len(conditions) > 1 else conditions[0]
+    return Compiled(" AND ".join(fts_parts) if fts_parts else None, tuple(conditions))
+
+
+def condition(query: str) -> ColumnElement[bool] | None:
+    """The WHERE condition on `items` for a quick-search query, or None for an empty one."""
+    return compile_query(query).where()
 
 
 def _sql_condition(term: Term) -> ColumnElement[bool]:

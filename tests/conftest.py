@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,40 @@ def sample_items() -> list[Item]:
             ],
         ),
     ]
+
+
+Dump = dict[str, list[tuple[Any, ...]]]
+
+
+def dump_library(lib: Library, *, bookkeeping: bool = True) -> Dump:
+    """Every row of every table and of the search index, in a stable order.
+
+    With `bookkeeping=False`, `sqlite_sequence` and the planner's statistics (`sqlite_stat*`)
+    are left out: an undone insert leaves the id counter where it was (ids are never handed
+    out twice), and statistics describe the data rather than hold any.
+    """
+    skip = (
+        "" if bookkeeping else (" AND name != 'sqlite_sequence' AND name NOT LIKE 'sqlite_stat%'")
+    )
+    out: Dump = {}
+    with lib.db.read() as conn:
+        names = [
+            r[0]
+            for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                f"AND name NOT LIKE 'items_fts%'{skip} ORDER BY name"
+            )
+        ]
+        for name in names:
+            width = len(conn.exec_driver_sql(f"SELECT * FROM {name} LIMIT 0").keys())
+            order = ", ".join(str(n) for n in range(1, width + 1))
+            out[name] = [
+                tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {name} ORDER BY {order}")
+            ]
+        out["items_fts"] = [
+            tuple(r) for r in conn.exec_driver_sql("SELECT rowid, * FROM items_fts ORDER BY rowid")
+        ]
+    return out
 
 
 def cli_command() -> list[str]:

@@ -508,7 +508,7 @@ def test_records_that_are_not_objects() -> None:
         ('{"type": "book", "title": "T", "editor": {"family": "X"}}', "editor is not a list"),
         ('{"type": "book", "title": ["A", "B"]}', "title is a list, not text"),
         ('{"type": "book", "title": {"main": "A"}}', "title is an object, not text"),
-        ('{"type": "book", "id": "x"}', "no usable field"),
+        ('{"type": "no-such-type", "x-note": []}', "no usable field"),
         ("{}", "no usable field"),
     ],
 )
@@ -565,8 +565,15 @@ def test_single_record_object() -> None:
     result = read(f"\n\n{GOOD}\n")
     assert len(result.items) == 1
     assert result.records == 1
-    result = read('\n{"type": "book"}')
+    result = read('\n{"id": 5, "volume": []}')
     assert [(p.line, p.record) for p in result.errors] == [(2, 1)]
+
+
+def test_an_empty_item_of_a_known_type_survives() -> None:
+    """An item nobody has filled in yet still exports and comes back."""
+    result = read(dumps([Item("book")]))
+    assert result.errors == []
+    assert [(i.item_type, i.fields) for i in result.items] == [("book", {"citationKey": "Anonnd"})]
 
 
 def test_missing_type_warns() -> None:

@@ -18,36 +18,11 @@ from citelib.errors import CitelibError
 from citelib.library import Change, Library
 from citelib.library.history import History, Step
 from citelib.model import Creator, Item
-from tests.conftest import sample_items
-
-Dump = dict[str, list[tuple[Any, ...]]]
+from tests.conftest import Dump, dump_library, sample_items
 
 
 def dump(lib: Library) -> Dump:
-    """Every row of every table and of the search index, in a stable order.
-
-    `sqlite_sequence` is left out on purpose: ids are never handed out twice, so an undone
-    insert leaves the counter where it was.
-    """
-    out: Dump = {}
-    with lib.db.read() as conn:
-        names = [
-            r[0]
-            for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'items_fts%' AND name != 'sqlite_sequence' ORDER BY name"
-            )
-        ]
-        for name in names:
-            width = len(conn.exec_driver_sql(f"SELECT * FROM {name} LIMIT 0").keys())
-            order = ", ".join(str(n) for n in range(1, width + 1))
-            out[name] = [
-                tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {name} ORDER BY {order}")
-            ]
-        out["items_fts"] = [
-            tuple(r) for r in conn.exec_driver_sql("SELECT rowid, * FROM items_fts ORDER BY rowid")
-        ]
-    return out
+    return dump_library(lib, bookkeeping=False)
 
 
 def populate(lib: Library) -> None:

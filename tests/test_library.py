@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -21,32 +20,11 @@ from citelib.model import (
     parse_date,
     sort_key_title,
 )
-from tests.conftest import sample_items
-
-Dump = dict[str, list[tuple[Any, ...]]]
+from tests.conftest import Dump, dump_library, sample_items
 
 
 def dump(lib: Library) -> Dump:
-    """Every row of every table and of the search index, in a stable order."""
-    out: Dump = {}
-    with lib.db.read() as conn:
-        names = [
-            r[0]
-            for r in conn.exec_driver_sql(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'items_fts%' ORDER BY name"
-            )
-        ]
-        for name in names:
-            width = len(conn.exec_driver_sql(f"SELECT * FROM {name} LIMIT 0").keys())
-            order = ", ".join(str(n) for n in range(1, width + 1))
-            out[name] = [
-                tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {name} ORDER BY {order}")
-            ]
-        out["items_fts"] = [
-            tuple(r) for r in conn.exec_driver_sql("SELECT rowid, * FROM items_fts ORDER BY rowid")
-        ]
-    return out
+    return dump_library(lib, bookkeeping=True)
 
 
 LIBRARY = Scope()  # My Library: everything outside the trash

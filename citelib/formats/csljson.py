@@ -554,7 +554,10 @@ def _item(rec: dict[str, object]) -> tuple[Item, list[str], list[str]]:
             fields["citationKey"] = key_text
 
     tags = custom_tags or keyword_tags
-    if not (usable or tags or errors):
+    # A record of a known type is a reference even when empty (an item the user has not filled
+    # in yet); anything else needs at least one field we know.
+    known_type = isinstance(csl_type, str) and csl_type in TYPES_IN
+    if not (usable or tags or errors or known_type):
         errors.append("no usable field (no title, creator, date or other known variable)")
     item = Item(item_type, fields, authors + others if others else authors, tags, notes)
     return item, errors, warnings

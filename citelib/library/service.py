@@ -34,6 +34,7 @@ from citelib.library.changes import Change
 from citelib.library.history import History, Region, Step, restore
 from citelib.model import CREATOR_ROLES, FIELD_SET, ITEM_TYPES, Item, new_keys, normalise_doi
 from citelib.paths import default_library_dir
+from citelib.search import Compiled
 from citelib.store import schema, sqlite
 from citelib.store.database import Database, utc_now
 from citelib.store.sqlite import ids_in, texts_in
@@ -50,6 +51,9 @@ SORT_COLUMNS: Final[dict[str, str]] = {
     "date_modified": "date_modified",
     "type": "item_type",
 }
+INDEX_WALK_THRESHOLD: Final = 2000
+# After writing this many items in one go, refresh the planner's statistics (ANALYZE).
+ANALYZE_AFTER: Final = 1000
 BULK_CHUNK: Final = 5000
 Progress = Callable[[int, int], None]
 
@@ -327,7 +331,9 @@ class Library:
         return int(found)
 
     # ------------------------------------------------------------------ search and pages
-    def _where(self, query: str, scope: Scope | None) -> ColumnElement[bool]:
+    def _where(
+        self, query: str | Compiled, scope: Scope | None, *, fts_by_rowid: bool = True
+    ) -> ColumnElement[bool]:
         items = schema.items
         parts: list[ColumnElement[bool]] = []
         if scope is not None:
@@ -353,16 +359,18 @@ class Library:
                         .where(schema.tags.c.name == tag)
                     )
                 )
-        cond = search.condition(query)
+        compiled = search.compile_query(query) if isinstance(query, str) else query
+        cond = compiled.where(fts_by_rowid)
         if cond is not None:
             parts.append(cond)
         return and_(literal(True), *parts) if parts else literal(True)
 
-    def _order(self, sort: str, descending: bool) -> list[Any]:
+    def _order(self, sort: str, descending: bool, *, use_index: bool = True) -> list[Any]:
         column = SORT_COLUMNS.get(sort)
         if column is None:
             raise InvalidValue(f"cannot sort by {sort!r}; choose one of {', '.join(SORT_COLUMNS)}")
-        cols = [schema.items.c[column], schema.items.c.id]
+        first = schema.items.c[column]
+        cols = [first if use_index else sqlite.unindexed(first), schema.items.c.id]
         return [c.desc() for c in cols] if descending else cols
 
     def search(
@@ -376,23 +384,39 @@ class Library:
         limit: int = 200,
     ) -> Page:
         """One sorted page of the items matching a quick search, and how many match in all."""
-        where = self._where(query, scope)
+        compiled = search.compile_query(query)
+        order = self._order(sort, descending)
         with self.db.read() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    select(schema.items.c.id)
-                    .where(where)
-                    .order_by(*self._order(sort, descending))
-                    .limit(limit)
-                    .offset(offset)
-                )
-            ]
-            total = conn.execute(
-                select(func.count()).select_from(schema.items).where(where)
-            ).scalar()
+            total = self._count(conn, compiled, scope)
+            # The planner cannot know how many items a search hits. When they are many, walking
+            # the sort index and stopping after one page beats looking every hit up; when they
+            # are few, finding them by their own index and sorting them is faster.
+            many = total > INDEX_WALK_THRESHOLD
+            where = self._where(compiled, scope, fts_by_rowid=not many)
+            if not many:
+                order = self._order(sort, descending, use_index=False)
+            stmt = select(schema.items.c.id).where(where).order_by(*order)
+            ids = [r[0] for r in conn.execute(stmt.limit(limit).offset(offset))]
             rows = self._summaries(conn, ids)
-        return Page(rows, int(total or 0))
+        return Page(rows, total)
+
+    def _count(self, conn: Connection, compiled: Compiled, scope: Scope | None) -> int:
+        items = schema.items
+        if compiled.fts is not None and not compiled.conditions and scope == Scope():
+            # Words typed in My Library: FTS counts its own hits far faster than a join, and
+            # every FTS row is an item, so subtract the (few) hits that are in the Trash.
+            hits = sqlite.fts_count(conn, compiled.fts)
+            trashed = conn.execute(
+                select(func.count())
+                .select_from(items)
+                .where(
+                    items.c.trashed == 1,
+                    sqlite.unindexed(items.c.id).in_(sqlite.fts_match(compiled.fts)),
+                )
+            ).scalar()
+            return hits - int(trashed or 0)
+        where = self._where(compiled, scope)
+        return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar() or 0)
 
     def item_ids(
         self,
@@ -545,6 +569,8 @@ class Library:
                 if progress is not None:
                     progress(chunk.stop, total)
             cur.close()
+            if total >= ANALYZE_AFTER:
+                sqlite.analyze(conn)
             tx.added.update(ids)
             tx.new_ids.extend(ids)
             tx.tags = bool(names)

@@ -262,12 +262,14 @@ def fts_phrase(text: str, column: str | None = None, prefix: bool = True) -> str
 
     The words are re-quoted one by one so nothing the user types is read as FTS5 syntax
     (`AND`, `NEAR`, `*`, `:`, `^`); `CAR-NK` becomes the phrase `"car" + "nk"`.
-    None when the text holds no word at all.
+    None when the text holds no word at all. A one-character last word of a longer phrase is
+    not a prefix: `PD-1` should not find every `pd 1...` number in the library.
     """
     words = _FTS_TOKEN.findall(text)
     if not words:
         return None
     quoted = " + ".join(f'"{w}"' for w in words)
+    prefix = prefix and not (len(words) > 1 and len(words[-1]) == 1)
     if prefix:
         quoted += " *"
     clause = f"({quoted})" if len(words) > 1 or prefix else quoted
@@ -280,3 +282,24 @@ def next_rowid(conn: Connection, table: str) -> int:
     seq = conn.exec_driver_sql("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).scalar()
     top = conn.exec_driver_sql(f"SELECT max(id) FROM {table}").scalar()
     return max(int(seq or 0), int(top or 0)) + 1
+
+
+def fts_count(conn: Connection, match: str) -> int:
+    """How many FTS rows match (FTS5 counts its doclists without touching the items)."""
+    return int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", (match,)
+        ).scalar()
+        or 0
+    )
+
+
+def unindexed(column: Any) -> Any:
+    """`+table.column`: the same value, but SQLite will not use an index (or the rowid) for
+    it, which steers the planner to the other indexes of the query."""
+    return literal_column(f"+{column.table.name}.{column.name}")
+
+
+def analyze(conn: Connection) -> None:
+    """Refresh the statistics the query planner uses to pick indexes."""
+    conn.exec_driver_sql("ANALYZE")
