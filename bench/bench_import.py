@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sqlite3
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -74,25 +75,41 @@ def raw_pipeline(json_path: Path, folder: Path) -> float:
     return seconds
 
 
+def _runs(values: list[float]) -> str:
+    return " ".join(f"{v:.1f}" for v in values)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("n", type=int, nargs="?", default=100_000)
     ap.add_argument("--keep", type=Path, help="leave the imported library in this folder")
+    ap.add_argument("--runs", type=int, default=3, help="runs of each pipeline (median)")
     args = ap.parse_args()
     source = corpus(args.n)
     work = Path(tempfile.mkdtemp(prefix="citelib-bench-"))
+    raws, walls, rsss = [], [], []
     try:
-        raw = raw_pipeline(source, work / "raw")
-        target = args.keep or (work / "lib")
-        if target.exists():
-            shutil.rmtree(target)
-        wall, rss = run_measured([*citelib_cmd(), "--library", str(target), "import", str(source)])
-        print(f"records                     {args.n}")
-        print(f"raw sqlite3 executemany+FTS {raw:8.2f} s")
-        print(f"citelib import (process)    {wall:8.2f} s   peak RSS {rss:.0f} MiB")
+        for run in range(args.runs):
+            raws.append(raw_pipeline(source, work / f"raw{run}"))
+            shutil.rmtree(work / f"raw{run}")
+            target = args.keep if (args.keep and run == args.runs - 1) else work / f"lib{run}"
+            if target.exists():
+                shutil.rmtree(target)
+            wall, rss = run_measured(
+                [*citelib_cmd(), "--library", str(target), "import", str(source)]
+            )
+            walls.append(wall)
+            rsss.append(rss)
+            size = (target / "library.sqlite").stat().st_size / 2**20
+            if target != args.keep:
+                shutil.rmtree(target)
+        raw, wall = statistics.median(raws), statistics.median(walls)
+        print(f"records                     {args.n} (median of {args.runs} runs each)")
+        print(f"raw sqlite3 executemany+FTS {raw:8.2f} s   runs: {_runs(raws)}")
+        print(f"citelib import (process)    {wall:8.2f} s   runs: {_runs(walls)}")
         print(f"ratio                       {wall / raw:8.2f} x  (target <= 1.5)")
-        size = (target / "library.sqlite").stat().st_size / 2**20
-        print(f"library size                {size:.0f} MiB")
+        print(f"peak RSS of the import      {max(rsss):8.0f} MiB")
+        print(f"library size                {size:8.0f} MiB")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     sys.stdout.flush()

@@ -130,6 +130,7 @@ def read_file(path: Path, format_name: str | None = None) -> ReadResult:
     if looks_binary(data):
         raise FormatError(f"{path} does not look like a text file")
     text = decode(data)
+    del data  # a 200 MB file: do not keep its bytes beside its text while parsing
     if not text.strip():
         raise FormatError(f"{path} is empty; nothing to import")
     fmt = get_format(format_name) if format_name else detect_format(path, text)

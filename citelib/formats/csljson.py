@@ -8,16 +8,15 @@ import -> export -> import loses nothing. Values that need it are stored as comp
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
 from citelib.formats.citekeys import unique_ids
+from citelib.gcpause import collector_paused
 from citelib.model import FIELD_SET, Creator, CreatorRole, Item, parse_date
 
 # citelib type <-> CSL type, written as shown and read back the same way.
@@ -215,22 +214,9 @@ def sniff(head: str) -> bool:
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse CSL-JSON: an array of records, a single record, or `{"items": [...]}`. Never raises."""
     reader = _Reader(text, source)
-    with _collector_paused():
+    with collector_paused():
         reader.run()
     return ReadResult(reader.items, reader.problems, reader.records)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Records make no reference cycles, but each collection of the cycle collector walks every
-    item read so far: pausing it makes reading 100,000 records about twice as fast."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class _Reader:

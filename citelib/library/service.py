@@ -29,6 +29,7 @@ from sqlalchemy import (
 
 from citelib import backup, search
 from citelib.errors import InvalidValue, LibraryError, NotFound
+from citelib.gcpause import collector_paused
 from citelib.library import rows as rowmap
 from citelib.library.changes import Change
 from citelib.library.history import History, Region, Step, restore
@@ -506,7 +507,10 @@ class Library:
         total = len(new_items)
         if not total:
             return Change(label or "Add items")
-        with self._write(label or _plural(total, "Add item", "Add {n} items")) as tx:
+        with (
+            collector_paused(),
+            self._write(label or _plural(total, "Add item", "Add {n} items")) as tx,
+        ):
             conn = tx.conn
             cur = sqlite.dbapi(conn).cursor()
             now = utc_now()
