@@ -6,7 +6,6 @@ so a crash or a full disk never leaves a half-written backup that looks like a g
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 import uuid
@@ -15,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from citelib.durable import replace_durably
 from citelib.errors import LibraryError
 from citelib.store import sqlite
 
@@ -39,9 +39,7 @@ def make_backup(db_path: Path, backups_dir: Path, reason: str = "manual") -> Pat
     tmp = backups_dir / f".tmp-{uuid.uuid4().hex}.sqlite"
     try:
         sqlite.backup_database(db_path, tmp)
-        with open(tmp, "rb") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
+        replace_durably(tmp, target)
     except (OSError, ValueError, sqlite3.Error) as e:
         tmp.unlink(missing_ok=True)
         raise LibraryError(f"could not back up {db_path}: {e}") from e
@@ -66,8 +64,13 @@ def list_backups(backups_dir: Path) -> list[Backup]:
 
 
 def rotate(backups_dir: Path, keep: int = KEEP) -> None:
-    for old in list_backups(backups_dir)[keep:]:
-        old.path.unlink(missing_ok=True)
+    """Keep the newest `keep` backups of each reason: ten manual backups never push out the
+    copy made before a migration or a repair."""
+    seen: dict[str, int] = {}
+    for b in list_backups(backups_dir):
+        seen[b.reason] = seen.get(b.reason, 0) + 1
+        if seen[b.reason] > keep:
+            b.path.unlink(missing_ok=True)
 
 
 def due(backups_dir: Path, interval_s: float = INTERVAL_S) -> bool:

@@ -42,7 +42,8 @@ def run_checks(lib: Library) -> list[Finding]:
             Finding("integrity", f"SQLite reports damage: {m}{hint}", repairable=False)
             for m in bad[:20]
         ]
-    with lib.db.read() as conn:
+    # A write transaction: the FTS5 integrity check is an INSERT, and the checks see one state.
+    with lib.db.write() as conn:
         return list(_findings(conn))
 
 

@@ -7,8 +7,10 @@ user (an unexpected error writes its details to `citelib.log` in the library fol
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import shutil
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -112,6 +114,10 @@ def _add_selection(p: argparse.ArgumentParser) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    # References are Unicode whatever the terminal's locale says (JSON must be UTF-8 anyway).
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(encoding="utf-8", errors="replace")
     lib: Library | None = None
     try:
         if args.command is None:
@@ -127,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sa_exc.DBAPIError as e:
         _fail(f"database error: {e.orig}")
         return EXIT_FAIL
+    except sqlite3.Error as e:  # from the bulk paths that use the driver directly
+        _fail(f"database error: {e}")
+        return EXIT_FAIL
     except KeyboardInterrupt:
         _fail("interrupted; nothing was changed by the unfinished step")
         return EXIT_INTERRUPTED
@@ -139,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if lib is not None:
             lib.close()
+            if args.demo:
+                shutil.rmtree(lib.folder, ignore_errors=True)
 
 
 def _fail(message: str) -> None:
@@ -161,7 +172,6 @@ def open_library(args: argparse.Namespace) -> Library:
         folder = Path(tempfile.mkdtemp(prefix="citelib-demo-"))
         lib = Library.open(folder)
         load_demo(lib)
-        print(f"citelib: demo library in {folder}", file=sys.stderr)
         return lib
     return Library.open(args.library if args.library is not None else default_library_dir())
 
@@ -179,7 +189,26 @@ def _scope(lib: Library, args: argparse.Namespace) -> Scope:
         collection = lib.find_collection(args.collection)
         if collection is None:
             raise NotFound(f"no collection {args.collection!r}")
-    return Scope(collection=collection, trash=args.trash, tags=tuple(args.tag))
+    return Scope(collection=collection, trash=args.trash, tags=_exact_tags(lib, args.tag))
+
+
+def _exact_tags(lib: Library, typed: list[str]) -> tuple[str, ...]:
+    """Tag names as stored, for names typed in any letter case."""
+    if not typed:
+        return ()
+    names = [t.name for t in lib.tags()]
+    exact: list[str] = []
+    for name in typed:
+        if name in names:
+            exact.append(name)
+            continue
+        matches = [n for n in names if n.casefold() == name.strip().casefold()]
+        if not matches:
+            raise NotFound(f"no tag {name!r}")
+        if len(matches) > 1:
+            raise InvalidValue(f"{name!r} could be any of {', '.join(map(repr, matches))}")
+        exact.append(matches[0])
+    return tuple(exact)
 
 
 # ---------------------------------------------------------------------------- commands
@@ -223,6 +252,8 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     if fmt.write is None:
         raise InvalidValue(f"citelib cannot write {fmt.label}")
     ids = lib.item_ids(args.search, _scope(lib, args), sort="date_added")
+    if not ids and (args.search or args.tag or args.collection or args.trash):
+        raise NotFound("no items match; nothing exported")
     items = lib.iter_items(ids)
     if args.output == "-":
         fmt.write(items, sys.stdout)
@@ -242,9 +273,13 @@ def _format_for_path(output: str) -> str:
 
 
 def cmd_list(lib: Library, args: argparse.Namespace) -> int:
-    ids = lib.item_ids(args.search, _scope(lib, args), sort=args.sort, descending=args.desc)
-    if args.limit > 0:
-        ids = ids[: args.limit]
+    ids = lib.item_ids(
+        args.search,
+        _scope(lib, args),
+        sort=args.sort,
+        descending=args.desc,
+        limit=args.limit if args.limit > 0 else None,
+    )
     if args.json:
         csljson.write(lib.iter_items(ids), sys.stdout)
         return EXIT_OK
@@ -281,11 +316,14 @@ def cmd_tag(lib: Library, args: argparse.Namespace) -> int:
         _fail("no items match; nothing changed")
         return EXIT_FAIL
     if action == "add":
-        lib.add_tags(ids, [args.tag])
-        print(f"Tagged {len(ids)} items with {args.tag!r}.")
+        change = lib.add_tags(ids, [args.tag])
+        already = len(ids) - len(change.items)
+        note = f" ({already} already had it)" if already else ""
+        print(f"Tagged {len(change.items)} items with {args.tag!r}{note}.")
     else:
-        lib.remove_tags(ids, [args.tag])
-        print(f"Removed tag {args.tag!r} from {len(ids)} items.")
+        (name,) = _exact_tags(lib, [args.tag])
+        change = lib.remove_tags(ids, [name])
+        print(f"Removed tag {name!r} from {len(change.items)} items.")
     return EXIT_OK
 
 

@@ -123,12 +123,7 @@ def _sql_condition(term: Term) -> ColumnElement[bool]:
     if term.field == "year":
         return _year_condition(value)
     if term.field == "tag":
-        tag_ids = select(schema.tags.c.id).where(
-            sqlite.casefold(schema.tags.c.name) == value.casefold()
-        )
-        return items.c.id.in_(
-            select(schema.item_tags.c.item_id).where(schema.item_tags.c.tag_id.in_(tag_ids))
-        )
+        return tag_condition(value)
     if term.field == "doi":
         return func.lower(items.c.doi) == normalise_doi(value).lower()
     if term.field == "pmid":
@@ -140,6 +135,14 @@ def _sql_condition(term: Term) -> ColumnElement[bool]:
     raise AssertionError(term.field)
 
 
+def tag_condition(name: str) -> ColumnElement[bool]:
+    """Items carrying the tag `name`, in any letter case (`tag:` and the tag selector)."""
+    tag_ids = select(schema.tags.c.id).where(sqlite.casefold(schema.tags.c.name) == name.casefold())
+    return schema.items.c.id.in_(
+        select(schema.item_tags.c.item_id).where(schema.item_tags.c.tag_id.in_(tag_ids))
+    )
+
+
 def _year_condition(value: str) -> ColumnElement[bool]:
     m = _YEAR_RANGE.match(value)
     if not m or not (m.group(1) or m.group(3)):
@@ -147,7 +150,7 @@ def _year_condition(value: str) -> ColumnElement[bool]:
     low, dots, high = m.group(1), m.group(2), m.group(3)
     year: Any = schema.items.c.year
     if not dots:
-        if high:  # "year:..": impossible without dots; the regex puts a lone number in group 1
+        if high:  # digits run past four without dots, as in "year:20201"
             raise QueryError(f"year:{value}: expected a year or a range such as 2019..2021")
         return year == int(low)  # type: ignore[no-any-return]
     parts: list[ColumnElement[bool]] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -60,9 +61,11 @@ def test_import_list_and_json(tmp_path: Path) -> None:
 
 
 def test_demo_flag_lists_the_demo_library() -> None:
+    before = set(Path(tempfile.gettempdir()).glob("citelib-demo-*"))
     proc = run_cli("--demo", "list", check=True)
     assert len(proc.stdout.splitlines()) == 7
-    assert "demo library in" in proc.stderr
+    assert proc.stderr == ""
+    assert set(Path(tempfile.gettempdir()).glob("citelib-demo-*")) == before  # removed again
 
 
 def test_import_tags_and_collection_then_select(tmp_path: Path) -> None:
@@ -271,3 +274,45 @@ def test_unicode_round_trip_through_cli(tmp_path: Path) -> None:
     records = json.loads(run_cli("list", "--json", library=lib, check=True).stdout)
     assert records[0]["author"][0] == {"family": "Nguyễn", "given": "Thị Hương"}
     assert records[0]["keyword"] == "TGF-β"
+
+
+def test_collection_paths_create_and_find_nested_collections(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    run_cli(
+        "import", str(DEMO_JSON), "--collection", "GI cancers/NK cells", library=lib, check=True
+    )
+    listed = run_cli("list", "--collection", "GI cancers/NK cells", library=lib, check=True)
+    assert len(listed.stdout.splitlines()) == 7
+    assert run_cli("list", "--collection", "NK cells", library=lib, check=True).stdout == (
+        listed.stdout
+    )
+    assert run_cli("list", "--collection", "GI cancers", library=lib, check=True).stdout == ""
+    src = write_json(tmp_path / "more.json", sample_items())
+    run_cli("import", str(src), "--collection", "GI cancers/NK cells", library=lib, check=True)
+    listed = run_cli("list", "--collection", "GI cancers/NK cells", library=lib, check=True)
+    assert len(listed.stdout.splitlines()) == 11  # the same collection, not a second one
+
+
+def test_export_that_matches_nothing_keeps_the_old_file(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    run_cli("import", str(DEMO_JSON), library=lib, check=True)
+    out = tmp_path / "out.json"
+    out.write_text("precious", encoding="utf-8")
+    proc = run_cli("export", "-o", str(out), "--search", "zzzzzz", library=lib)
+    assert proc.returncode == 1
+    assert "no items match" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "precious"
+
+
+def test_tags_typed_in_any_case(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    run_cli("import", str(DEMO_JSON), library=lib, check=True)
+    listed = run_cli("list", "--tag", "car-nk CELLS", library=lib, check=True).stdout
+    assert len(listed.splitlines()) == 3
+    proc = run_cli("list", "--tag", "no such tag", library=lib)
+    assert (proc.returncode, proc.stderr.strip()) == (1, "citelib: no tag 'no such tag'")
+    proc = run_cli("tag", "remove", "no such tag", library=lib)
+    assert proc.returncode == 1
+    assert "no tag 'no such tag'" in proc.stderr
+    proc = run_cli("tag", "add", "NK cells", library=lib, check=True)
+    assert proc.stdout.strip() == "Tagged 4 items with 'NK cells' (3 already had it)."

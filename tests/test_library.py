@@ -457,15 +457,20 @@ def test_add_and_remove_tags(filled: Library) -> None:
     assert tag_counts(lib)["Read"] == 3
     assert tag_counts(lib)["Important"] == 3
     assert titles(lib, "tag:read") == titles(lib, "tag:important")
-    lib.add_tags([1], ["Read"])  # already there: nothing doubles
-    assert tag_counts(lib)["Read"] == 3
+    change = lib.add_tags([1, 4], ["Read"])  # already on 1: nothing doubles, 1 is untouched
+    assert change.items == frozenset({4})
+    assert tag_counts(lib)["Read"] == 4
+    lib.undo()
 
     change = lib.remove_tags([1, 2], ["Read"])
     assert change.items == frozenset({1, 2})
     assert tag_counts(lib)["Read"] == 1
     lib.remove_tags([3], ["Read"])
     assert "Read" not in tag_counts(lib)  # its last item let go of it
-    lib.remove_tags([1], ["not a tag"])
+    before = dump(lib)
+    with pytest.raises(NotFound):
+        lib.remove_tags([1], ["not a tag"])
+    assert dump(lib) == before
     with pytest.raises(InvalidValue):
         lib.add_tags([1], ["  "])
     before = dump(lib)

@@ -331,6 +331,15 @@ def test_rotation_keeps_the_newest_ten(lib: Library) -> None:
     assert not any(p.exists() for p in made[:3])
 
 
+def test_rotation_never_pushes_out_another_reason(lib: Library) -> None:
+    safety = backup.make_backup(lib.db_path, lib.backups_dir, "pre-migration")
+    for _ in range(12):
+        backup.make_backup(lib.db_path, lib.backups_dir, "manual")
+    reasons = [b.reason for b in backup.list_backups(lib.backups_dir)]
+    assert reasons.count("manual") == 10
+    assert safety.exists()
+
+
 def test_a_failed_backup_leaves_no_file(tmp_path: Path) -> None:
     backups = tmp_path / "backups"
     with pytest.raises(LibraryError, match="could not back up"):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
+from citelib.durable import sync_folder
 from citelib.errors import FormatError
 from citelib.formats.encoding import decode, looks_binary
 from citelib.model import Item
@@ -166,16 +167,4 @@ def write_file(path: Path, items: Iterable[Item], format_name: str) -> None:
     except UnicodeEncodeError as exc:
         reason = f"text that is not valid Unicode ({exc.reason})"
         raise FormatError(f"cannot write {path}: {reason}") from exc
-    _sync_folder(folder)
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX only; Windows cannot open a folder this way)."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    sync_folder(folder)

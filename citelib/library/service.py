@@ -56,6 +56,7 @@ INDEX_WALK_THRESHOLD: Final = 2000
 # After writing this many items in one go, refresh the planner's statistics (ANALYZE).
 ANALYZE_AFTER: Final = 1000
 BULK_CHUNK: Final = 5000
+REINDEX_BATCH: Final = 2000
 Progress = Callable[[int, int], None]
 
 
@@ -236,13 +237,13 @@ class Library:
 
     # ------------------------------------------------------------------ transactions
     @contextmanager
-    def _write(self, label: str, *, undoable: bool = True) -> Iterator[_Tx]:
+    def _write(self, label: str) -> Iterator[_Tx]:
         self._backup_if_due()
         with self.db.write() as conn:
             tx = _Tx(conn, label)
             yield tx
             self._reindex(conn, tx.fts)
-        if undoable and tx.regions:
+        if tx.regions:
             self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
 
     def _backup_if_due(self) -> None:
@@ -254,11 +255,12 @@ class Library:
             backup.make_backup(self.db_path, self.backups_dir, "auto")
 
     def _reindex(self, conn: Connection, ids: set[int]) -> None:
-        if not ids:
-            return
-        fts_rows, gone = rowmap.fts_rows_for(conn, sorted(ids))
-        sqlite.fts_replace(conn, fts_rows)
-        sqlite.fts_delete(conn, gone)
+        """Rewrite the FTS rows of these items, in batches (a tag on 100k items is 50 loads)."""
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), REINDEX_BATCH):
+            fts_rows, gone = rowmap.fts_rows_for(conn, ordered[start : start + REINDEX_BATCH])
+            sqlite.fts_delete(conn, [r[0] for r in fts_rows] + gone)
+            sqlite.fts_insert_bulk(conn, fts_rows)
 
     # ------------------------------------------------------------------ undo / redo
     def undo(self) -> Change | None:
@@ -340,19 +342,16 @@ class Library:
         if scope is not None:
             parts.append(items.c.trashed == (1 if scope.trash else 0))
             if scope.collection is not None:
-                ids = [scope.collection]
+                ci = schema.collection_items
+                collections: Any = [scope.collection]
                 if scope.subcollections:
-                    ids = self._descendants(scope.collection)
+                    collections = select(_subtree(scope.collection).c.id)
                 parts.append(
-                    items.c.id.in_(
-                        select(schema.collection_items.c.item_id).where(
-                            ids_in(schema.collection_items.c.collection_id, ids)
-                        )
-                    )
+                    items.c.id.in_(select(ci.c.item_id).where(ci.c.collection_id.in_(collections)))
                 )
             if scope.unfiled:
                 parts.append(~items.c.id.in_(select(schema.collection_items.c.item_id)))
-            for tag in scope.tags:
+            for tag in scope.tags:  # the sidebar names a tag exactly
                 parts.append(
                     items.c.id.in_(
                         select(schema.item_tags.c.item_id)
@@ -426,16 +425,14 @@ class Library:
         *,
         sort: str = "title",
         descending: bool = False,
+        limit: int | None = None,
     ) -> list[int]:
-        """Every matching id in display order: what a lazy table model holds."""
+        """Every matching id in display order (what a lazy table model holds), or the first
+        `limit` of them."""
         where = self._where(query, scope)
+        stmt = select(schema.items.c.id).where(where).order_by(*self._order(sort, descending))
         with self.db.read() as conn:
-            return [
-                r[0]
-                for r in conn.execute(
-                    select(schema.items.c.id).where(where).order_by(*self._order(sort, descending))
-                )
-            ]
+            return [r[0] for r in conn.execute(stmt.limit(limit))]
 
     def count(self, query: str = "", scope: Scope | None = Scope()) -> int:
         where = self._where(query, scope)
@@ -639,9 +636,11 @@ class Library:
         return self._set_trashed(ids, False)
 
     def _set_trashed(self, ids: Sequence[int], trashed: bool) -> Change:
-        label = _plural(len(ids), "Move item to Trash", "Move {n} items to Trash")
-        if not trashed:
-            label = _plural(len(ids), "Restore item", "Restore {n} items")
+        label = (
+            _plural(len(ids), "Move item to Trash", "Move {n} items to Trash")
+            if trashed
+            else _plural(len(ids), "Restore item", "Restore {n} items")
+        )
         with self._write(label) as tx:
             where = ids_in(schema.items.c.id, ids)
             tx.save(schema.items, where, ("trashed",))
@@ -652,28 +651,35 @@ class Library:
 
     def empty_trash(self) -> Change:
         """Delete the items in the Trash for good (still undoable while the app is open)."""
-        with self.db.read() as conn:
+        with self._write("Empty Trash") as tx:
             ids = [
                 r[0]
-                for r in conn.execute(select(schema.items.c.id).where(schema.items.c.trashed == 1))
+                for r in tx.conn.execute(
+                    select(schema.items.c.id).where(schema.items.c.trashed == 1)
+                )
             ]
-        return self.delete_items(ids, label="Empty Trash")
+            self._delete(tx, ids)
+        return tx.result()
 
     def delete_items(self, ids: Sequence[int], *, label: str = "Delete items") -> Change:
         if not ids:
             return Change(label)
         with self._write(label) as tx:
-            conn = tx.conn
-            tag_ids = self._tag_ids_of(conn, ids)
-            tx.save(schema.tags, ids_in(schema.tags.c.id, tag_ids))
-            tx.save_items(ids)
-            where = ids_in(schema.items.c.id, ids)
-            conn.execute(delete(schema.items).where(where))
-            sqlite.fts_delete(conn, ids)
-            self._prune_tags(conn, tag_ids)
-            tx.removed.update(ids)
-            tx.tags = tx.collections = True
+            self._delete(tx, ids)
         return tx.result()
+
+    def _delete(self, tx: _Tx, ids: Sequence[int]) -> None:
+        if not ids:
+            return
+        conn = tx.conn
+        tag_ids = self._tag_ids_of(conn, ids)
+        tx.save(schema.tags, ids_in(schema.tags.c.id, tag_ids))
+        tx.save_items(ids)
+        conn.execute(delete(schema.items).where(ids_in(schema.items.c.id, ids)))
+        sqlite.fts_delete(conn, ids)
+        self._prune_tags(conn, tag_ids)
+        tx.removed.update(ids)
+        tx.tags = tx.collections = True
 
     # ------------------------------------------------------------------ tags
     def tags(self, scope: Scope | None = None) -> list[TagInfo]:
@@ -716,13 +722,24 @@ class Library:
             self._require_items(conn, ids)
             self._save_item_tags(tx, ids, names)
             tag_ids = self._ensure_tags(conn, names)
+            it = schema.item_tags
+            complete = {
+                r[0]
+                for r in conn.execute(
+                    select(it.c.item_id)
+                    .where(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
+                    .group_by(it.c.item_id)
+                    .having(func.count() == len(tag_ids))
+                )
+            }
+            changed = [i for i in dict.fromkeys(ids) if i not in complete]
             sqlite.dbapi(conn).executemany(
                 _insert_sql("item_tags", ("item_id", "tag_id"), ignore=True),
-                [(i, tag_ids[n]) for i in ids for n in names],
+                [(i, tag_ids[n]) for i in changed for n in names],
             )
-            self._touch(conn, ids)
-            tx.items.update(ids)
-            tx.fts.update(ids)
+            self._touch(conn, changed)
+            tx.items.update(changed)
+            tx.fts.update(changed)
             tx.tags = True
         return tx.result()
 
@@ -732,16 +749,16 @@ class Library:
             conn = tx.conn
             self._save_item_tags(tx, ids, names)
             tag_ids = self._tag_ids(conn, names)
-            conn.execute(
-                delete(schema.item_tags).where(
-                    ids_in(schema.item_tags.c.item_id, ids),
-                    ids_in(schema.item_tags.c.tag_id, tag_ids.values()),
-                )
-            )
+            if not tag_ids:
+                raise NotFound(f"no tag {names[0]!r}" if len(names) == 1 else "no such tags")
+            it = schema.item_tags
+            where = and_(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
+            changed = [r[0] for r in conn.execute(select(it.c.item_id).where(where).distinct())]
+            conn.execute(delete(it).where(where))
             self._prune_tags(conn, tag_ids.values())
-            self._touch(conn, ids)
-            tx.items.update(ids)
-            tx.fts.update(ids)
+            self._touch(conn, changed)
+            tx.items.update(changed)
+            tx.fts.update(changed)
             tx.tags = True
         return tx.result()
 
@@ -954,20 +971,31 @@ class Library:
         return out
 
     def find_collection(self, name: str) -> int | None:
-        """A collection by name or by path (`Parent/Child`); None if there is none."""
-        by_parent: dict[int | None, dict[str, int]] = {}
-        for info in self.collections():
-            by_parent.setdefault(info.parent_id, {})[info.name] = info.id
-        for info in self.collections():
-            if info.name == name:
-                return info.id
+        """A collection by path from the top (`Parent/Child`) or by a name no other collection
+        has; None if there is none. InvalidValue if the name is ambiguous."""
+        with self.db.read() as conn:
+            return self._find_collection(conn, name)
+
+    def _find_collection(self, conn: Connection, name: str) -> int | None:
+        c = schema.collections
+        rows = conn.execute(select(c.c.id, c.c.name, c.c.parent_id).order_by(c.c.id)).all()
+        children: dict[int | None, dict[str, int]] = {}
+        for r in rows:
+            children.setdefault(r.parent_id, {}).setdefault(r.name, r.id)
         parent: int | None = None
         for part in name.split("/"):
-            found = by_parent.get(parent, {}).get(part)
+            found = children.get(parent, {}).get(part)
             if found is None:
-                return None
+                break
             parent = found
-        return parent
+        else:
+            return parent
+        named = [r.id for r in rows if r.name == name]
+        if len(named) > 1:
+            raise InvalidValue(
+                f"{len(named)} collections are called {name!r}; name one by its path (Parent/Child)"
+            )
+        return named[0] if named else None
 
     def create_collection(self, name: str, parent: int | None = None) -> Change:
         name = _clean_name(name)
@@ -1068,42 +1096,30 @@ class Library:
         return new_id
 
     def _collection_for_import(self, tx: _Tx, collection: int | str) -> int:
+        """An existing collection, or a new one (with any missing parents of a path)."""
         if isinstance(collection, int):
             self._require_collection(tx.conn, collection)
             return collection
-        c = schema.collections
-        found = tx.conn.execute(
-            select(c.c.id).where(c.c.name == collection, c.c.parent_id.is_(None))
-        ).scalar()
-        if found is None:
-            found = tx.conn.execute(select(c.c.id).where(c.c.name == collection)).scalar()
+        found = self._find_collection(tx.conn, collection)
         if found is not None:
-            return int(found)
-        return self._insert_collection(tx, _clean_name(collection), None)
-
-    def _descendants(self, collection_id: int, conn: Connection | None = None) -> list[int]:
-        """The collection and everything nested in it (safe even if the tree has a loop)."""
+            return found
         c = schema.collections
+        parent: int | None = None
+        for part in [_clean_name(p) for p in collection.split("/")]:
+            existing = tx.conn.execute(
+                select(c.c.id).where(c.c.name == part, c.c.parent_id.is_(parent))
+                if parent is None
+                else select(c.c.id).where(c.c.name == part, c.c.parent_id == parent)
+            ).scalar()
+            parent = (
+                int(existing) if existing is not None else self._insert_collection(tx, part, parent)
+            )
+        assert parent is not None
+        return parent
 
-        def run(connection: Connection) -> list[int]:
-            pairs = connection.execute(select(c.c.id, c.c.parent_id)).all()
-            kids: dict[int, list[int]] = {}
-            for cid, parent in pairs:
-                if parent is not None:
-                    kids.setdefault(parent, []).append(cid)
-            seen = [collection_id]
-            seen_set = {collection_id}
-            for cid in seen:
-                for kid in kids.get(cid, []):
-                    if kid not in seen_set:
-                        seen_set.add(kid)
-                        seen.append(kid)
-            return seen
-
-        if conn is not None:
-            return run(conn)
-        with self.db.read() as read_conn:
-            return run(read_conn)
+    def _descendants(self, collection_id: int, conn: Connection) -> list[int]:
+        """The collection and everything nested in it (safe even if the tree has a loop)."""
+        return [r[0] for r in conn.execute(select(_subtree(collection_id).c.id))]
 
     def _require_collection(self, conn: Connection, collection_id: int) -> None:
         c = schema.collections
@@ -1245,6 +1261,13 @@ class Library:
             taken = {r[0] for r in conn.execute(select(column).where(texts_in(column, batch)))}
             keys.extend(k for k in batch if k not in taken)
         return keys
+
+
+def _subtree(collection_id: int) -> Any:
+    """A recursive CTE of a collection and all its descendants (UNION stops at a loop)."""
+    c = schema.collections
+    tree = select(c.c.id).where(c.c.id == collection_id).cte("subtree", recursive=True)
+    return tree.union(select(c.c.id).join(tree, c.c.parent_id == tree.c.id))
 
 
 def _insert_sql(table: str, columns: Sequence[str], *, ignore: bool = False) -> str:

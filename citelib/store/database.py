@@ -66,8 +66,7 @@ class Database:
         db = cls(path, engine)
         try:
             if revision is None:
-                db._migrate()
-                db._stamp_meta()
+                db._migrate(stamp=True)
             elif revision != HEAD_REVISION:
                 if before_migrate is not None:
                     before_migrate(path)
@@ -101,7 +100,7 @@ class Database:
                 conn.begin(),
             ):
                 yield conn
-        except exc.OperationalError as e:
+        except (exc.OperationalError, sqlite3.OperationalError) as e:
             if sqlite.is_locked_error(e):
                 raise LibraryLocked(
                     f"{self.path.parent} stayed busy in another program for "
@@ -122,26 +121,28 @@ class Database:
             row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
             return str(row[0]) if row else None
 
-    def _migrate(self) -> None:
+    def _migrate(self, *, stamp: bool = False) -> None:
         from alembic import command
         from alembic.config import Config
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-        with self.engine.connect().execution_options(citelib_write=True) as conn:
+        with (
+            self.engine.connect().execution_options(citelib_write=True) as conn,
+            conn.begin(),
+        ):
+            # One transaction: a crash leaves no half-made library, and a second process
+            # creating the same library at the same moment waits, then finds it made.
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
-            conn.commit()
-
-    def _stamp_meta(self) -> None:
-        with self.write() as conn:
-            conn.execute(
-                insert(schema.library_meta),
-                [
-                    {"name": "library_id", "value": uuid.uuid4().hex},
-                    {"name": "created", "value": utc_now()},
-                ],
-            )
+            if stamp:
+                conn.execute(
+                    insert(schema.library_meta).prefix_with("OR IGNORE"),
+                    [
+                        {"name": "library_id", "value": uuid.uuid4().hex},
+                        {"name": "created", "value": utc_now()},
+                    ],
+                )
 
 
 def _open_error(path: Path, error: Exception) -> LibraryError:

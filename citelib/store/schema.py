@@ -61,7 +61,6 @@ FIELD_COLUMNS: Final[dict[str, str]] = {
     "archive": "archive",
     "rights": "rights",
 }
-COLUMN_FIELDS: Final[dict[str, str]] = {c: f for f, c in FIELD_COLUMNS.items()}
 
 
 class ItemRow(Base):

@@ -115,18 +115,6 @@ def defer_foreign_keys(conn: Connection) -> None:
     conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
 
 
-def fts_replace(conn: Connection, rows: Sequence[tuple[object, ...]]) -> None:
-    """Write FTS rows `(rowid, *FTS_COLUMNS)`, replacing any older row of the same item."""
-    cur = dbapi(conn).cursor()
-    cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", [(r[0],) for r in rows])
-    placeholders = ", ".join("?" * (len(FTS_COLUMNS) + 1))
-    cur.executemany(
-        f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) VALUES ({placeholders})",
-        rows,
-    )
-    cur.close()
-
-
 def fts_delete(conn: Connection, ids: Iterable[int]) -> None:
     cur = dbapi(conn).cursor()
     cur.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = ?", [(i,) for i in ids])
@@ -168,6 +156,8 @@ def fts_integrity(conn: Connection) -> str | None:
     try:
         conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
     except Exception as exc:  # sqlite3.DatabaseError wrapped by SQLAlchemy
+        if is_locked_error(exc):
+            raise
         return str(getattr(exc, "orig", exc))
     return None
 
@@ -246,11 +236,6 @@ def verify_database(path: Path) -> None:
 def is_locked_error(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "database is busy" in text
-
-
-def is_not_a_database(exc: BaseException) -> bool:
-    text = str(getattr(exc, "orig", exc)).lower()
-    return "file is not a database" in text or "malformed" in text
 
 
 # Letters and digits only: unicode61 splits words at "_" as at any other punctuation.
