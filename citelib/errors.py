@@ -19,6 +19,10 @@ class LibraryLocked(LibraryError):
     """Another process held the library longer than we were willing to wait."""
 
 
+class HistoryLost(CitelibError):
+    """Undo or redo refused: another program changed the library since the step was made."""
+
+
 class NotFound(CitelibError):
     """An item, tag, collection or saved search that does not exist."""
 

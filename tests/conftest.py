@@ -86,9 +86,10 @@ Dump = dict[str, list[tuple[Any, ...]]]
 def dump_library(lib: Library, *, bookkeeping: bool = True) -> Dump:
     """Every row of every table and of the search index, in a stable order.
 
-    With `bookkeeping=False`, `sqlite_sequence` and the planner's statistics (`sqlite_stat*`)
-    are left out: an undone insert leaves the id counter where it was (ids are never handed
-    out twice), and statistics describe the data rather than hold any.
+    With `bookkeeping=False`, `sqlite_sequence`, the planner's statistics (`sqlite_stat*`) and
+    the library's change counter are left out: an undone insert leaves the id counter where it
+    was (ids are never handed out twice), statistics describe the data rather than hold any,
+    and an undo is itself a change.
     """
     skip = (
         "" if bookkeeping else (" AND name != 'sqlite_sequence' AND name NOT LIKE 'sqlite_stat%'")
@@ -108,6 +109,8 @@ def dump_library(lib: Library, *, bookkeeping: bool = True) -> Dump:
             out[name] = [
                 tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {name} ORDER BY {order}")
             ]
+        if not bookkeeping:
+            out["library_meta"] = [r for r in out["library_meta"] if r[0] != "change_counter"]
         out["items_fts"] = [
             tuple(r) for r in conn.exec_driver_sql("SELECT rowid, * FROM items_fts ORDER BY rowid")
         ]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from citelib import check
-from citelib.errors import CitelibError
+from citelib.errors import CitelibError, HistoryLost
 from citelib.library import Change, Library
 from citelib.library.history import History, Step
 from citelib.model import Creator, Item
@@ -502,3 +502,25 @@ def test_random_operations_undo_back_to_the_start(template: Path) -> None:
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
     )
     UndoMachine.TestCase().runTest()
+
+
+def test_undo_refuses_after_another_program_wrote(tmp_path: Path) -> None:
+    """Restoring old rows over another program's edit would silently lose that edit."""
+    folder = tmp_path / "shared"
+    mine, theirs = Library.open(folder), Library.open(folder)
+    try:
+        (item_id,) = mine.add_items([Item("book", {"title": "Original"})]).new_ids
+        mine.set_field(item_id, "title", "Mine")
+        theirs.set_field(item_id, "title", "Theirs")
+        with pytest.raises(HistoryLost, match="changed by another program"):
+            mine.undo()
+        assert mine.get_item(item_id).title == "Theirs"
+        assert mine.history.undo_label is None  # forgotten, not half-applied
+        assert theirs.undo() is not None  # their own last step is still theirs to undo
+        assert theirs.get_item(item_id).title == "Mine"
+        mine.set_field(item_id, "title", "Again")
+        assert mine.undo() is not None  # a new history works as before
+        assert mine.get_item(item_id).title == "Mine"
+    finally:
+        mine.close()
+        theirs.close()

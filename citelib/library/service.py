@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 
 from citelib import backup, search
-from citelib.errors import InvalidValue, LibraryError, NotFound
+from citelib.errors import HistoryLost, InvalidValue, LibraryError, NotFound
 from citelib.gcpause import collector_paused
 from citelib.library import rows as rowmap
 from citelib.library.changes import Change
@@ -183,6 +183,7 @@ class Library:
         self.folder = folder
         self.db = db
         self.history = History()
+        self._counter = 0  # the library's change counter after our own last write
         self._backup_checked = False
 
     # ------------------------------------------------------------------ opening and closing
@@ -243,6 +244,8 @@ class Library:
             tx = _Tx(conn, label)
             yield tx
             self._reindex(conn, tx.fts)
+            counter = _count_change(conn) if tx.regions else self._counter
+        self._counter = counter
         if tx.regions:
             self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
 
@@ -264,7 +267,11 @@ class Library:
 
     # ------------------------------------------------------------------ undo / redo
     def undo(self) -> Change | None:
-        """Undo the last change; None when there is nothing to undo."""
+        """Undo the last change; None when there is nothing to undo.
+
+        Raises HistoryLost (and forgets the history) when another program has written to the
+        library since: restoring our snapshots then could silently undo its work too.
+        """
         if not self.history.undo_stack:
             return None
         step = self.history.undo_stack[-1]
@@ -284,10 +291,19 @@ class Library:
 
     def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
         with self.db.write() as conn:
+            # The counter moves with every write of every program; if it is not where our own
+            # last write left it, someone else wrote in between.
+            if _change_counter(conn) != self._counter:
+                self.history.clear()
+                raise HistoryLost(
+                    "the library was changed by another program since; "
+                    "undo and redo start again from here"
+                )
             sqlite.defer_foreign_keys(conn)
             current = [region.read(conn) for region in step.regions]
             touched = restore(conn, step.regions, step.rows, current)
             self._reindex(conn, step.fts_items | touched)
+            self._counter = _count_change(conn)
         return current
 
     # ------------------------------------------------------------------ reading items
@@ -1261,6 +1277,23 @@ class Library:
             taken = {r[0] for r in conn.execute(select(column).where(texts_in(column, batch)))}
             keys.extend(k for k in batch if k not in taken)
         return keys
+
+
+_COUNTER: Final = "change_counter"
+
+
+def _change_counter(conn: Connection) -> int:
+    m = schema.library_meta
+    value = conn.execute(select(m.c.value).where(m.c.name == _COUNTER)).scalar()
+    return int(value or 0)
+
+
+def _count_change(conn: Connection) -> int:
+    """Advance the library's change counter (every process's every write does) and return it."""
+    m = schema.library_meta
+    value = _change_counter(conn) + 1
+    conn.execute(insert(m).prefix_with("OR REPLACE").values(name=_COUNTER, value=str(value)))
+    return value
 
 
 def _subtree(collection_id: int) -> Any:
