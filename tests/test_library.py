@@ -852,3 +852,15 @@ def test_change_records(filled: Library) -> None:
     )
     added = lib.add_item(Item("book", {"title": "x"}))
     assert added == Change("Add item", items_added=ids(added.new_ids), new_ids=added.new_ids)
+
+
+def test_nul_characters_never_get_in(lib: Library) -> None:
+    """Found by the round-trip property test: a tag named NUL could not be looked up again."""
+    item = Item("book", {"title": "A\x00B"}, [Creator("Fa\x00mily", "G")], ["\x00", "t\x00ag"])
+    item.notes = ["<p>n\x00ote</p>"]
+    (item_id,) = lib.add_items([item]).new_ids
+    stored = lib.get_item(item_id)
+    assert stored.title == "AB"
+    assert stored.creators[0].family == "Family"
+    assert stored.tags == ["tag"]
+    assert stored.notes == ["<p>note</p>"]

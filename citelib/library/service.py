@@ -1262,6 +1262,7 @@ class Library:
         doi = item.fields.get("DOI")
         if doi:
             item.fields["DOI"] = normalise_doi(doi)
+        _drop_nuls(item)
 
     def _fresh_keys(self, conn: Connection, table: str, n: int) -> list[str]:
         """n keys not used by any row of `table` (nor each other)."""
@@ -1308,10 +1309,26 @@ def _insert_sql(table: str, columns: Sequence[str], *, ignore: bool = False) -> 
     return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
+def _drop_nuls(item: Item) -> None:
+    """NUL characters carry nothing in a reference and break SQLite's C-string functions
+    (a tag named "\x00" could not be found again), so they never get in."""
+    for name, value in item.fields.items():
+        if "\x00" in value:
+            item.fields[name] = value.replace("\x00", "")
+    for c in item.creators:
+        if "\x00" in c.family + c.given + c.literal:
+            c.family, c.given, c.literal = (
+                c.family.replace("\x00", ""),
+                c.given.replace("\x00", ""),
+                c.literal.replace("\x00", ""),
+            )
+    item.notes = [n.replace("\x00", "") for n in item.notes]
+
+
 def _clean_tags(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for n in names:
-        n = n.strip()
+        n = n.replace("\x00", "").strip()
         if n and n not in out:
             out.append(n)
     return out
