@@ -641,9 +641,21 @@ class Library:
         """Change one field (what an editor cell does)."""
         if name not in FIELD_SET:
             raise InvalidValue(f"unknown field {name!r}")
-        item = self.get_item(item_id)
-        item.set(name, value)
-        return self.update_item(item, label="Edit item")
+        with self._write("Edit item") as tx:
+            # read and write in one transaction: another program's edit in between is not lost
+            found = rowmap.load_items(tx.conn, [item_id])
+            if not found:
+                raise NotFound(f"no item {item_id}")
+            item = found[0]
+            item.set(name, value)
+            self._validate(item)
+            tx.save(schema.items, schema.items.c.id == item_id)
+            values = rowmap.field_values(item) | rowmap.derived(item)
+            values["date_modified"] = utc_now()
+            tx.conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
+            tx.items.add(item_id)
+            tx.fts.add(item_id)
+        return tx.result()
 
     def trash(self, ids: Sequence[int]) -> Change:
         return self._set_trashed(ids, True)
