@@ -37,7 +37,7 @@ from citelib.model import CREATOR_ROLES, FIELD_SET, ITEM_TYPES, Item, new_keys, 
 from citelib.paths import default_library_dir
 from citelib.search import Compiled
 from citelib.store import schema, sqlite
-from citelib.store.database import Database, utc_now
+from citelib.store.database import MIGRATIONS, Database, Migrations, utc_now
 from citelib.store.sqlite import ids_in, texts_in
 
 log = logging.getLogger(__name__)
@@ -188,7 +188,13 @@ class Library:
 
     # ------------------------------------------------------------------ opening and closing
     @classmethod
-    def open(cls, folder: Path | str | None = None, *, create: bool = True) -> Library:
+    def open(
+        cls,
+        folder: Path | str | None = None,
+        *,
+        create: bool = True,
+        migrations: Migrations = MIGRATIONS,
+    ) -> Library:
         """Open the library in `folder` (default: the platform data folder), creating it if
         asked. An older schema is migrated after a forced backup; a newer one is refused."""
         path = Path(folder) if folder is not None else default_library_dir()
@@ -212,7 +218,9 @@ class Library:
         def backup_first(db_path: Path) -> None:
             backup.make_backup(db_path, path / "backups", "pre-migration")
 
-        db = Database.open(path / DB_NAME, create=create, before_migrate=backup_first)
+        db = Database.open(
+            path / DB_NAME, create=create, before_migrate=backup_first, migrations=migrations
+        )
         return cls(path, db)
 
     def close(self) -> None:

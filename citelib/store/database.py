@@ -6,6 +6,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
@@ -22,6 +23,21 @@ KNOWN_REVISIONS: Final = ("0001",)
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 
 
+@dataclass(frozen=True, slots=True)
+class Migrations:
+    """Where the Alembic scripts are and which revisions they hold (the newest last)."""
+
+    directory: Path
+    known: tuple[str, ...]
+
+    @property
+    def head(self) -> str:
+        return self.known[-1]
+
+
+MIGRATIONS: Final = Migrations(MIGRATIONS_DIR, KNOWN_REVISIONS)
+
+
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -29,9 +45,10 @@ def utc_now() -> str:
 class Database:
     """One SQLite file with the citelib schema, ready for reads and writes."""
 
-    def __init__(self, path: Path, engine: Engine) -> None:
+    def __init__(self, path: Path, engine: Engine, migrations: Migrations = MIGRATIONS) -> None:
         self.path = path
         self.engine = engine
+        self.migrations = migrations
 
     @classmethod
     def open(
@@ -40,6 +57,7 @@ class Database:
         *,
         create: bool = True,
         before_migrate: Callable[[Path], None] | None = None,
+        migrations: Migrations = MIGRATIONS,
     ) -> Database:
         """Open (or create) the database, migrating an older schema after `before_migrate`.
 
@@ -57,20 +75,27 @@ class Database:
                 raise _open_error(path, e) from e
             if revision is None and has_tables:
                 raise LibraryError(f"{path} is not a citelib library")
-            if revision is not None and revision not in KNOWN_REVISIONS:
+            if revision is not None and revision not in migrations.known:
                 raise LibraryTooNew(
                     f"{path} was written by a newer version of citelib (schema {revision}); "
                     "update citelib to open it"
                 )
         engine = sqlite.create_sqlite_engine(path)
-        db = cls(path, engine)
+        db = cls(path, engine, migrations)
         try:
             if revision is None:
                 db._migrate(stamp=True)
-            elif revision != HEAD_REVISION:
+            elif revision != migrations.head:
                 if before_migrate is not None:
                     before_migrate(path)
-                db._migrate()
+                try:
+                    db._migrate()
+                except Exception as e:
+                    # the upgrade is one transaction: the file is still at the old schema
+                    raise LibraryError(
+                        f"could not upgrade {path} from schema {revision} to {migrations.head} "
+                        f"({e}); the library was left as it was"
+                    ) from e
         except exc.DatabaseError as e:
             engine.dispose()
             raise _open_error(path, e) from e
@@ -126,7 +151,7 @@ class Database:
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("script_location", str(self.migrations.directory))
         with (
             self.engine.connect().execution_options(citelib_write=True) as conn,
             conn.begin(),
