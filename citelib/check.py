@@ -88,15 +88,7 @@ def _collections_in_loops(conn: Connection) -> list[int]:
 
 def _stale_derived(conn: Connection, ids: list[int]) -> dict[int, dict[str, object]]:
     stale: dict[int, dict[str, object]] = {}
-    keys = (
-        "year",
-        "month",
-        "day",
-        "creator_summary",
-        "sort_title",
-        "sort_creator",
-        "sort_publication",
-    )
+    keys = rowmap.DERIVED_COLUMNS
     i = schema.items
     for start in range(0, len(ids), BATCH):
         batch = ids[start : start + BATCH]

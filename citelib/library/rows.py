@@ -13,6 +13,16 @@ from citelib.model import Creator, CreatorRole, Item, creator_summary, parse_dat
 from citelib.store import schema
 from citelib.store.sqlite import ids_in
 
+# The columns computed from an item's fields and creators (see `derived`).
+DERIVED_COLUMNS: Final[tuple[str, ...]] = (
+    "year",
+    "month",
+    "day",
+    "creator_summary",
+    "sort_title",
+    "sort_creator",
+    "sort_publication",
+)
 # Column order of the items table for bulk `executemany` inserts.
 ITEM_COLUMNS: Final[tuple[str, ...]] = (
     "id",
@@ -21,13 +31,7 @@ ITEM_COLUMNS: Final[tuple[str, ...]] = (
     "trashed",
     "date_added",
     "date_modified",
-    "year",
-    "month",
-    "day",
-    "creator_summary",
-    "sort_title",
-    "sort_creator",
-    "sort_publication",
+    *DERIVED_COLUMNS,
     "attachment_count",
     *schema.FIELD_COLUMNS.values(),
 )

@@ -806,12 +806,7 @@ class Library:
         with self._write(f"Rename tag {old}") as tx:
             conn = tx.conn
             t, it = schema.tags, schema.item_tags
-            old_id = self._tag_ids(conn, [old]).get(old)
-            if old_id is None:
-                raise NotFound(f"no tag {old!r}")
-            item_ids = [
-                r[0] for r in conn.execute(select(it.c.item_id).where(it.c.tag_id == old_id))
-            ]
+            old_id, item_ids = self._tag_and_items(conn, old)
             target = self._tag_ids(conn, [new]).get(new)
             tx.save(t, t.c.name.in_([old, new]))
             tx.save(schema.items, ids_in(schema.items.c.id, item_ids), ("date_modified",))
@@ -838,12 +833,7 @@ class Library:
         with self._write(f"Delete tag {name}") as tx:
             conn = tx.conn
             t, it = schema.tags, schema.item_tags
-            tag_id = self._tag_ids(conn, [name]).get(name)
-            if tag_id is None:
-                raise NotFound(f"no tag {name!r}")
-            item_ids = [
-                r[0] for r in conn.execute(select(it.c.item_id).where(it.c.tag_id == tag_id))
-            ]
+            tag_id, item_ids = self._tag_and_items(conn, name)
             tx.save(t, t.c.id == tag_id)
             tx.save(it, it.c.tag_id == tag_id)
             tx.save(schema.items, ids_in(schema.items.c.id, item_ids), ("date_modified",))
@@ -933,6 +923,16 @@ class Library:
             ),
         )
         tx.save(schema.items, ids_in(schema.items.c.id, ids), ("date_modified",))
+
+    def _tag_and_items(self, conn: Connection, name: str) -> tuple[int, list[int]]:
+        """A tag's id and the items carrying it; NotFound if there is no such tag."""
+        tag_id = self._tag_ids(conn, [name]).get(name)
+        if tag_id is None:
+            raise NotFound(f"no tag {name!r}")
+        it = schema.item_tags
+        return tag_id, [
+            r[0] for r in conn.execute(select(it.c.item_id).where(it.c.tag_id == tag_id))
+        ]
 
     def _tag_ids(self, conn: Connection, names: Sequence[str]) -> dict[str, int]:
         t = schema.tags
