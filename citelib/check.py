@@ -106,9 +106,13 @@ def _stale_derived(conn: Connection, ids: list[int]) -> dict[int, dict[str, obje
     return stale
 
 
-def repair(lib: Library) -> list[str]:
-    """Fix what can be fixed without losing data; returns what was done. Backs up first."""
-    findings = run_checks(lib)
+def repair(lib: Library, findings: list[Finding] | None = None) -> list[str]:
+    """Fix what can be fixed without losing data; returns what was done. Backs up first.
+
+    `findings` are those of a `run_checks` just made (checking a large library takes a while).
+    """
+    if findings is None:
+        findings = run_checks(lib)
     if not findings:
         return []
     if any(not f.repairable for f in findings):

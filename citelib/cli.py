@@ -339,7 +339,7 @@ def cmd_check(lib: Library, args: argparse.Namespace) -> int:
             f"{len(findings)} problem(s) found; `citelib check --repair` mends them after a backup"
         )
         return EXIT_FAIL
-    for line in check.repair(lib):
+    for line in check.repair(lib, findings):
         print(f"repaired: {line}")
     left = check.run_checks(lib)
     for f in left:

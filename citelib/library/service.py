@@ -754,49 +754,55 @@ class Library:
         if not names:
             raise InvalidValue("no tag name given")
         with self._write(_tag_label("Add tag", names, ids)) as tx:
-            conn = tx.conn
-            self._require_items(conn, ids)
-            self._save_item_tags(tx, ids, names)
-            tag_ids = self._ensure_tags(conn, names)
-            it = schema.item_tags
-            complete = {
-                r[0]
-                for r in conn.execute(
-                    select(it.c.item_id)
-                    .where(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
-                    .group_by(it.c.item_id)
-                    .having(func.count() == len(tag_ids))
-                )
-            }
-            changed = [i for i in dict.fromkeys(ids) if i not in complete]
-            sqlite.dbapi(conn).executemany(
-                _insert_sql("item_tags", ("item_id", "tag_id"), ignore=True),
-                [(i, tag_ids[n]) for i in changed for n in names],
-            )
-            self._touch(conn, changed)
-            tx.items.update(changed)
-            tx.fts.update(changed)
-            tx.tags = True
+            self._add_tags(tx, ids, names)
         return tx.result()
 
     def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> Change:
         names = _clean_tags(names)
         with self._write(_tag_label("Remove tag", names, ids)) as tx:
-            conn = tx.conn
-            self._save_item_tags(tx, ids, names)
-            tag_ids = self._tag_ids(conn, names)
-            if not tag_ids:
-                raise NotFound(f"no tag {names[0]!r}" if len(names) == 1 else "no such tags")
-            it = schema.item_tags
-            where = and_(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
-            changed = [r[0] for r in conn.execute(select(it.c.item_id).where(where).distinct())]
-            conn.execute(delete(it).where(where))
-            self._prune_tags(conn, tag_ids.values())
-            self._touch(conn, changed)
-            tx.items.update(changed)
-            tx.fts.update(changed)
-            tx.tags = True
+            self._remove_tags(tx, ids, names)
         return tx.result()
+
+    def _add_tags(self, tx: _Tx, ids: Sequence[int], names: list[str]) -> None:
+        conn = tx.conn
+        self._require_items(conn, ids)
+        self._save_item_tags(tx, ids, names)
+        tag_ids = self._ensure_tags(conn, names)
+        it = schema.item_tags
+        complete = {
+            r[0]
+            for r in conn.execute(
+                select(it.c.item_id)
+                .where(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
+                .group_by(it.c.item_id)
+                .having(func.count() == len(tag_ids))
+            )
+        }
+        changed = [i for i in dict.fromkeys(ids) if i not in complete]
+        sqlite.dbapi(conn).executemany(
+            _insert_sql("item_tags", ("item_id", "tag_id"), ignore=True),
+            [(i, tag_ids[n]) for i in changed for n in names],
+        )
+        self._touch(conn, changed)
+        tx.items.update(changed)
+        tx.fts.update(changed)
+        tx.tags = True
+
+    def _remove_tags(self, tx: _Tx, ids: Sequence[int], names: list[str]) -> None:
+        conn = tx.conn
+        self._save_item_tags(tx, ids, names)
+        tag_ids = self._tag_ids(conn, names)
+        if not tag_ids:
+            raise NotFound(f"no tag {names[0]!r}" if len(names) == 1 else "no such tags")
+        it = schema.item_tags
+        where = and_(ids_in(it.c.item_id, ids), ids_in(it.c.tag_id, tag_ids.values()))
+        changed = [r[0] for r in conn.execute(select(it.c.item_id).where(where).distinct())]
+        conn.execute(delete(it).where(where))
+        self._prune_tags(conn, tag_ids.values())
+        self._touch(conn, changed)
+        tx.items.update(changed)
+        tx.fts.update(changed)
+        tx.tags = True
 
     def rename_tag(self, old: str, new: str) -> Change:
         """Rename a tag everywhere; renaming onto an existing tag merges the two."""
@@ -892,13 +898,16 @@ class Library:
 
     def toggle_tag(self, ids: Sequence[int], name: str) -> Change:
         """Zotero's keys 1-9: remove the tag if every item has it, else add it to all."""
-        name = name.strip()
-        with self.db.read() as conn:
-            tag_id = self._tag_ids(conn, [name]).get(name)
+        names = _clean_tags([name])
+        if not names:
+            raise InvalidValue("no tag name given")
+        # decided and done in one transaction, so a concurrent edit cannot flip the decision
+        with self._write(f"Toggle tag {names[0]}") as tx:
+            tag_id = self._tag_ids(tx.conn, names).get(names[0])
             having = 0
             if tag_id is not None:
                 having = int(
-                    conn.execute(
+                    tx.conn.execute(
                         select(func.count())
                         .select_from(schema.item_tags)
                         .where(
@@ -908,9 +917,13 @@ class Library:
                     ).scalar()
                     or 0
                 )
-        if ids and having == len(set(ids)):
-            return self.remove_tags(ids, [name])
-        return self.add_tags(ids, [name])
+            if ids and having == len(set(ids)):
+                tx.label = _tag_label("Remove tag", names, ids)
+                self._remove_tags(tx, ids, names)
+            else:
+                tx.label = _tag_label("Add tag", names, ids)
+                self._add_tags(tx, ids, names)
+        return tx.result()
 
     def _save_item_tags(self, tx: _Tx, ids: Sequence[int], names: Sequence[str]) -> None:
         t, it = schema.tags, schema.item_tags
