@@ -659,7 +659,7 @@ def test_registry() -> None:
 def test_detect_format(tmp_path: Path) -> None:
     assert detect_format(Path("a.JSON"), "") is FORMATS["csljson"]
     assert detect_format(Path("export.txt"), f"\n [{GOOD}]") is FORMATS["csljson"]
-    assert detect_format(Path("export.txt"), "TY  - JOUR\n") is None
+    assert detect_format(Path("export.txt"), "hello, world\n") is None
     assert detect_format(Path("noext"), "") is None
 
 
@@ -681,7 +681,7 @@ def test_read_file_refuses(tmp_path: Path) -> None:
     with pytest.raises(FormatError, match="does not look like a text file"):
         read_file(binary)
     unknown = tmp_path / "refs.txt"
-    unknown.write_text("TY  - JOUR\n", encoding="utf-8")
+    unknown.write_text("hello, world\n", encoding="utf-8")
     with pytest.raises(FormatError, match=r"cannot tell the format of .*refs\.txt; name it with"):
         read_file(unknown)
     with pytest.raises(FormatError, match="unknown format"):

@@ -78,7 +78,7 @@ class Format:
 
 
 # Format modules import Problem and ReadResult from this package, so they come after them.
-from citelib.formats import csljson  # noqa: E402
+from citelib.formats import csljson, ris  # noqa: E402
 
 FORMATS: Final[dict[str, Format]] = {
     f.name: f
@@ -86,6 +86,7 @@ FORMATS: Final[dict[str, Format]] = {
         Format(
             "csljson", "CSL-JSON", (".json", ".csljson"), csljson.read, csljson.write, csljson.sniff
         ),
+        Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff),
     )
 }
 
