@@ -6,6 +6,7 @@ format modules map their own tags onto these names through tables of their own.
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -420,3 +421,17 @@ def creator_summary(creators: list[Creator]) -> str:
     if len(names) == 2:
         return f"{names[0]} and {names[1]}"
     return f"{names[0]} et al."
+
+
+_HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6])>", re.IGNORECASE)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+
+
+def note_text(note_html: str) -> str:
+    """A note's rich text as one line of plain text (for the search index and plain formats).
+
+    Block ends and line breaks become spaces; inline tags vanish without splitting words.
+    """
+    text = html.unescape(_HTML_TAG.sub("", _HTML_BREAK.sub(" ", note_html)))
+    return _LINE_BREAKS.sub(" ", text).strip()

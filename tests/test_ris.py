@@ -21,13 +21,12 @@ from citelib.formats.ris import (
     TYPES_IN,
     TYPES_OUT,
     dumps,
-    note_text,
     read,
     record_lines,
     sniff,
     write,
 )
-from citelib.model import CREATOR_ROLES, ITEM_TYPES, Creator, Item
+from citelib.model import CREATOR_ROLES, ITEM_TYPES, Creator, Item, note_text
 
 DATA = Path(__file__).resolve().parent / "data" / "ris"
 

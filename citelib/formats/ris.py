@@ -45,7 +45,7 @@ from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
 from citelib.gcpause import collector_paused
-from citelib.model import Creator, CreatorRole, Item, normalise_doi, parse_date
+from citelib.model import Creator, CreatorRole, Item, normalise_doi, note_text, parse_date
 
 # citelib type -> the TY written. Preprints are `GEN` with `M3  - Preprint` (PREPRINT_MARK).
 TYPES_OUT: Final[dict[str, str]] = {
@@ -175,8 +175,6 @@ _ISBN: Final = re.compile(r"(?:\d{9}[\dXx]|\d{12}[\dXx])")
 _ISBN_SPLIT: Final = re.compile(r"[\s;,]+")
 _DASHES: Final = "-\u2013\u2014\u2212"
 _EXTRA_TAG: Final = re.compile(r"RIS ([A-Z][A-Z0-9]): (.*)")
-_HTML_BREAK: Final = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6])>", re.IGNORECASE)
-_HTML_TAG: Final = re.compile(r"<[^>]*>")
 _SPACES: Final = re.compile(r"\s*[\r\n]+\s*")
 
 _Add = Callable[[str, str], None]
@@ -689,13 +687,6 @@ def _name_out(person: Creator) -> str:
     if person.literal:
         return person.literal
     return f"{person.family}, {person.given}" if person.given else f"{person.family},"
-
-
-def note_text(note: str) -> str:
-    """A note's HTML as one line of plain text."""
-    text = _HTML_BREAK.sub(" ", note)
-    text = html.unescape(_HTML_TAG.sub("", text))
-    return _one_line(text)
 
 
 def _one_line(value: str) -> str:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from sqlalchemy import Connection, select
 
-from citelib.model import Creator, CreatorRole, Item, creator_summary, parse_date, sort_key_title
+from citelib.model import (
+    Creator,
+    CreatorRole,
+    Item,
+    creator_summary,
+    note_text,
+    parse_date,
+    sort_key_title,
+)
 from citelib.store import schema
 from citelib.store.sqlite import ids_in
 
@@ -102,13 +108,6 @@ def item_tuple(item: Item, item_id: int, key: str, now: str) -> tuple[Any, ...]:
 
 def creator_tuples(item_id: int, creators: Sequence[Creator]) -> list[tuple[Any, ...]]:
     return [(item_id, pos, c.role, c.family, c.given, c.literal) for pos, c in enumerate(creators)]
-
-
-_TAG = re.compile(r"<[^>]*>")
-
-
-def note_text(note_html: str) -> str:
-    return html.unescape(_TAG.sub(" ", note_html))
 
 
 def fts_tuple(item_id: int, item: Item) -> tuple[Any, ...]:
