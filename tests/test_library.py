@@ -864,3 +864,12 @@ def test_nul_characters_never_get_in(lib: Library) -> None:
     assert stored.creators[0].family == "Family"
     assert stored.tags == ["tag"]
     assert stored.notes == ["<p>note</p>"]
+
+
+def test_nameless_creators_and_empty_notes_are_not_stored(lib: Library) -> None:
+    """Found by the round-trip property test: a creator named only NUL came back as nothing."""
+    item = Item("book", {"title": "T"}, [Creator("\x00"), Creator(), Creator("Real", "Name")])
+    item.notes = ["\x00", "  ", "<p>kept</p>"]
+    (item_id,) = lib.add_items([item]).new_ids
+    assert lib.get_item(item_id).creators == [Creator("Real", "Name")]
+    assert lib.get_item(item_id).notes == ["<p>kept</p>"]

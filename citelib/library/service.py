@@ -1295,7 +1295,7 @@ class Library:
         doi = item.fields.get("DOI")
         if doi:
             item.fields["DOI"] = normalise_doi(doi)
-        _drop_nuls(item)
+        _scrub(item)
 
     def _fresh_keys(self, conn: Connection, table: str, n: int) -> list[str]:
         """n keys not used by any row of `table` (nor each other)."""
@@ -1342,20 +1342,21 @@ def _insert_sql(table: str, columns: Sequence[str], *, ignore: bool = False) -> 
     return f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-def _drop_nuls(item: Item) -> None:
-    """NUL characters carry nothing in a reference and break SQLite's C-string functions
-    (a tag named "\x00" could not be found again), so they never get in."""
+def _scrub(item: Item) -> None:
+    """Keep out what carries nothing and breaks things: NUL characters (SQLite's C-string
+    functions stop at them: a tag named "\x00" could not be found again), space around names,
+    and creators with no name or notes with no text (no format could write them back)."""
     for name, value in item.fields.items():
         if "\x00" in value:
-            item.fields[name] = value.replace("\x00", "")
+            item.fields[name] = value.replace("\x00", "").strip()
     for c in item.creators:
-        if "\x00" in c.family + c.given + c.literal:
-            c.family, c.given, c.literal = (
-                c.family.replace("\x00", ""),
-                c.given.replace("\x00", ""),
-                c.literal.replace("\x00", ""),
-            )
-    item.notes = [n.replace("\x00", "") for n in item.notes]
+        c.family, c.given, c.literal = (
+            c.family.replace("\x00", "").strip(),
+            c.given.replace("\x00", "").strip(),
+            c.literal.replace("\x00", "").strip(),
+        )
+    item.notes = [n for n in (n.replace("\x00", "") for n in item.notes) if n.strip()]
+    item.creators = [c for c in item.creators if c.family or c.given or c.literal]
 
 
 def _clean_tags(names: Sequence[str]) -> list[str]:
