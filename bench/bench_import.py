@@ -22,13 +22,16 @@ from common import citelib_cmd, corpus, run_measured, timed
 from citelib.formats import csljson
 from citelib.library import Library
 from citelib.library import rows as rowmap
-from citelib.model import new_key
+from citelib.model import Item, new_key
+
+Rows = tuple[
+    list[tuple[object, ...]], list[tuple[object, ...]], dict[str, int], list[tuple[int, int]],
+    list[tuple[object, ...]],
+]  # fmt: skip
 
 
-def raw_pipeline(json_path: Path, folder: Path) -> float:
-    """Seconds to write the normalised rows with raw sqlite3 (rows prepared untimed)."""
-    Library.open(folder).close()  # same schema, empty
-    items = csljson.read(json_path.read_text(encoding="utf-8"), str(json_path)).items
+def raw_rows(items: list[Item]) -> Rows:
+    """The rows citelib writes for `items`: items, creators, tag ids, tag links, FTS."""
     now = "2026-01-01T00:00:00.000000Z"
     item_rows: list[tuple[object, ...]] = []
     creator_rows: list[tuple[object, ...]] = []
@@ -41,7 +44,13 @@ def raw_pipeline(json_path: Path, folder: Path) -> float:
         creator_rows.extend(rowmap.creator_tuples(n, item.creators))
         tag_rows.extend((n, tag_ids[t]) for t in dict.fromkeys(item.tags))
         fts_rows.append(rowmap.fts_tuple(n, item))
-    del items
+    return item_rows, creator_rows, tag_ids, tag_rows, fts_rows
+
+
+def raw_write(folder: Path, rows: Rows) -> float:
+    """Seconds to write prepared rows with raw sqlite3 into a new library of the same schema."""
+    Library.open(folder).close()  # same schema, empty
+    item_rows, creator_rows, tag_ids, tag_rows, fts_rows = rows
     con = sqlite3.connect(folder / "library.sqlite", isolation_level=None)
     con.execute("PRAGMA journal_mode = WAL")
     con.execute("PRAGMA synchronous = FULL")
@@ -73,6 +82,14 @@ def raw_pipeline(json_path: Path, folder: Path) -> float:
     seconds = timed(write)
     con.close()
     return seconds
+
+
+def raw_pipeline(json_path: Path, folder: Path) -> float:
+    """Seconds to write the normalised rows with raw sqlite3 (rows prepared untimed)."""
+    items = csljson.read(json_path.read_text(encoding="utf-8"), str(json_path)).items
+    rows = raw_rows(items)
+    del items
+    return raw_write(folder, rows)
 
 
 def _runs(values: list[float]) -> str:

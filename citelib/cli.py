@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="import the valid records of a file that has invalid ones",
     )
+    imp.add_argument(
+        "--skip-duplicates",
+        action="store_true",
+        help="leave out records that are likely duplicates of library items or of each other",
+    )
 
     exp = sub.add_parser("export", help="export references to a file or stdout")
     exp.add_argument("--format", choices=sorted(FORMATS), help="default: from -o, else csljson")
@@ -224,6 +229,11 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
             _fail(f"{path}: no references found; nothing imported")
             return EXIT_FAIL
     valid = [item for r in results for item in r.items]
+    where = [
+        r.where(i, str(path))
+        for r, path in zip(results, args.files, strict=True)
+        for i in range(len(r.items))
+    ]
     if errors:
         for problem in errors:
             print(problem, file=sys.stderr)
@@ -237,10 +247,38 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
     if not valid:
         _fail("no valid records; nothing imported")
         return EXIT_FAIL
+    dups = lib.find_duplicates(valid)
+    verb = "skipped" if args.skip_duplicates else "imported anyway"
+    for dup in dups:
+        title = valid[dup.index].title or "(no title)"
+        if dup.library_id is not None:
+            other = f"library item {dup.library_key} {dup.library_title!r}"
+        else:
+            other = f"the record at {where[dup.earlier or 0]}"
+        print(
+            f"{where[dup.index]}: {title!r} is likely a duplicate of {other} ({dup.reason}); "
+            f"{verb}",
+            file=sys.stderr,
+        )
+    if args.skip_duplicates and dups:
+        left_out = {d.index for d in dups}
+        valid = [item for n, item in enumerate(valid) if n not in left_out]
+        if not valid:
+            _fail(f"all {len(dups)} records are likely duplicates; nothing imported")
+            return EXIT_FAIL
     change = lib.add_items(valid, tags=args.tag, collection=args.collection)
     files = f"{len(args.files)} files" if len(args.files) > 1 else str(args.files[0])
-    skipped = f", skipped {len(errors)} invalid" if errors else ""
-    print(f"Imported {len(change.items_added)} items from {files}{skipped}.")
+    notes = []
+    if errors:
+        notes.append(f"skipped {len(errors)} invalid")
+    if dups:
+        notes.append(
+            f"skipped {len(dups)} likely duplicates"
+            if args.skip_duplicates
+            else f"{len(dups)} likely duplicates (--skip-duplicates leaves them out)"
+        )
+    tail = f"; {'; '.join(notes)}" if notes else ""
+    print(f"Imported {len(change.items_added)} items from {files}{tail}.")
     return EXIT_OK
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -404,6 +405,30 @@ def sort_key_title(title: str) -> str:
     t = _LEADING_JUNK.sub("", title)
     t = _ARTICLES.sub("", t)
     return t.casefold()
+
+
+# Letters Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED: Final = str.maketrans(
+    {"ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ł": "l", "Ł": "L",
+     "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "þ": "th", "Þ": "TH", "ı": "i"}
+)  # fmt: skip
+
+
+_NOT_ALNUM: Final = re.compile(r"[\W_]+")  # what str.isalnum() rejects
+
+
+def fold_text(text: str) -> str:
+    """Text with case and accents folded away (`Østby` and `ostby` are the same)."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def title_key(title: str) -> str:
+    """A title as duplicate detection compares it: letters and digits only, case and accents
+    folded (`The CAR-NK Cell: A Review.` and `the car nk cell a review` are the same)."""
+    return _NOT_ALNUM.sub("", fold_text(title))
 
 
 def creator_summary(creators: list[Creator]) -> str:

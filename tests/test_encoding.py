@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import codecs
 import random
+import re
+import tempfile
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from citelib.formats.encoding import decode, looks_binary
+from citelib.formats.encoding import decode, iter_lines, looks_binary, sniff_file
 
 TEXT = "TY  - JOUR\nAU  - Müller, Jörg\nTI  - Ärzte – “quoted”\nER  - \n"
 
@@ -89,3 +94,53 @@ def test_text_does_not_look_binary() -> None:
 
 def test_nul_late_in_a_large_file_is_still_binary() -> None:
     assert looks_binary(b"x" * 100_000 + b"\x00")
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming big files line by line (sniff_file + iter_lines), as read_file does for RIS,
+# EndNote tagged and MEDLINE.
+
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.sampled_from(["a", "é", "\r", "\n", "\r\n", "xy", "€", " "]), max_size=60),
+    st.sampled_from(["utf-8", "cp1252"]),
+    st.integers(1, 9),
+)
+def test_iter_lines_splits_like_the_whole_text(parts: list[str], codec: str, block: int) -> None:
+    text = "".join(parts)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "f.ris"
+        path.write_bytes(text.encode(codec))
+        # Blocks of a few bytes cut CRLF pairs and UTF-8 sequences in two.
+        assert list(iter_lines(path, codec, 0, block)) == _LINE_ENDS.split(text)
+
+
+@pytest.mark.parametrize(
+    ("data", "found"),
+    [
+        (TEXT.encode("utf-8"), ("utf-8", 0, False)),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), ("utf-8", 3, False)),
+        (TEXT.encode("cp1252"), ("cp1252", 0, False)),
+        (b"caf\xe9 \x81", ("latin-1", 0, False)),  # 0x81 is not in cp1252
+        (codecs.BOM_UTF8 + b"caf\xe9", ("utf-8-replace", 3, False)),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), ("utf-16-le", 2, False)),
+        (b"\x00\x01\x02binary", ("", 0, True)),
+    ],
+)
+def test_sniff_file(tmp_path: Path, data: bytes, found: tuple[str, int, bool]) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    assert sniff_file(path) == found
+
+
+def test_sniff_file_finds_late_nul_and_late_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "f"
+    path.write_bytes(b"TY  - JOUR\n" * 300_000 + b"\x00")
+    assert sniff_file(path)[2] is True
+    path.write_bytes(b"TY  - JOUR\n" * 300_000 + "é".encode("cp1252"))
+    assert sniff_file(path)[0] == "cp1252"
+    codec, skip, _ = sniff_file(path)
+    assert list(iter_lines(path, codec, skip))[-1] == "é"

@@ -118,7 +118,7 @@ def test_zotero_book_section(zotero: ReadResult) -> None:
         "place": "Example City",
         "publisher": "Example Press",
         "edition": "2",
-        "ISBN": "978-0-00-000000-2",
+        "ISBN": "9780000000002",
         "pages": "101-130",  # SP + EP
         "date": "2018",
     }
@@ -139,7 +139,7 @@ def test_zotero_book_preprint_and_others(zotero: ReadResult) -> None:
         "place": "Example City",
         "date": "2015",
         "numberOfPages": "320",  # a book's lone SP is its page count
-        "ISBN": "0-00-000000-0",
+        "ISBN": "0000000000",
     }
     assert book.creators == [Creator(literal="Synthetic Consortium for Testing")]
     assert preprint.fields == {
@@ -188,7 +188,7 @@ def test_endnote_export() -> None:
         "place": "Example City",
         "publisher": "Example Press",
         "numberOfPages": "412",
-        "ISBN": "978-0-00-000001-9",
+        "ISBN": "9780000000019",
         "ISSN": "1234-5679",  # a second SN goes to the other field, never over the first
         "citationKey": "17",
         # Continuation lines of a wrapped N2 join the value.
@@ -276,7 +276,7 @@ def test_scopus_export() -> None:
         "url": "https://www.example.org/record.uri?eid=2-s2.0-0000000001&partnerID=40",
         "abstract": "A synthetic abstract from an abstract database.",
         "publisher": "Example Publisher",
-        "ISSN": "12345678",
+        "ISSN": "1234-5678",
         "language": "English",
         "journalAbbreviation": "J. Synth. Immunol.",
         "genre": "Article",

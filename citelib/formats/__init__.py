@@ -12,16 +12,25 @@ import contextlib
 import os
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal, TextIO
 
 from citelib.durable import sync_folder
 from citelib.errors import FormatError
-from citelib.formats.encoding import decode, looks_binary
+from citelib.formats.encoding import decode, iter_lines, sniff_file
+from citelib.formats.normalise import normalise_item
+from citelib.gcpause import collector_paused
 from citelib.model import Item
 
 _SNIFF_CHARS: Final = 4096
+# Codecs whose files are streamed line by line (wide encodings are decoded whole).
+_CODECS: Final[dict[str, str]] = {
+    "utf-8": "utf-8",
+    "utf-8-replace": "utf-8",
+    "cp1252": "cp1252",
+    "latin-1": "latin-1",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +61,14 @@ class ReadResult:
     items: list[Item]
     problems: list[Problem]
     records: int
+    # The line each item's record starts on, when the reader knows it (parallel to `items`).
+    lines: list[int] = field(default_factory=list)
+
+    def where(self, index: int, source: str) -> str:
+        """`file:line` of item `index` when known, else `file: record N` of the valid items."""
+        if index < len(self.lines) and self.lines[index] > 0:
+            return f"{source}:{self.lines[index]}"
+        return f"{source}: item {index + 1}"
 
     @property
     def errors(self) -> list[Problem]:
@@ -63,6 +80,7 @@ class ReadResult:
 
 
 Reader = Callable[[str, str], ReadResult]
+LineReader = Callable[[Iterable[str], str], ReadResult]
 Writer = Callable[[Iterable[Item], TextIO], None]
 Sniffer = Callable[[str], bool]
 
@@ -75,10 +93,13 @@ class Format:
     read: Reader | None
     write: Writer | None
     sniff: Sniffer | None
+    # Line-based formats also read an iterable of lines: big files are then streamed from disk
+    # instead of decoded whole (see `read_file`).
+    read_lines: LineReader | None = None
 
 
 # Format modules import Problem and ReadResult from this package, so they come after them.
-from citelib.formats import csljson, ris  # noqa: E402
+from citelib.formats import csljson, pubmed, pubmed_xml, ris  # noqa: E402
 
 FORMATS: Final[dict[str, Format]] = {
     f.name: f
@@ -86,7 +107,17 @@ FORMATS: Final[dict[str, Format]] = {
         Format(
             "csljson", "CSL-JSON", (".json", ".csljson"), csljson.read, csljson.write, csljson.sniff
         ),
-        Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff),
+        Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff, ris.read_lines),
+        Format(
+            "nbib",
+            "PubMed MEDLINE",
+            (".nbib", ".medline"),
+            pubmed.read,
+            pubmed.write,
+            pubmed.sniff,
+            pubmed.read_lines,
+        ),
+        Format("pubmed-xml", "PubMed XML", (".xml",), pubmed_xml.read, None, pubmed_xml.sniff),
     )
 }
 
@@ -120,27 +151,50 @@ def detect_format(path: Path, text: str) -> Format | None:
 
 
 def read_file(path: Path, format_name: str | None = None) -> ReadResult:
-    """Read a reference file: decode it, find its format, parse it to items and problems.
+    """Read a reference file: decode it, find its format, parse it to items and problems, and
+    normalise the items (`normalise.normalise_item`: DOI, ISBN, ISSN, pages, names, tags).
 
     Raises FormatError only for the file as a whole (unreadable, binary, unknown format); bad
-    records are problems in the result.
+    records are problems in the result. Line-based formats in UTF-8 or cp1252 are streamed:
+    memory holds the items made, never the whole file.
     """
     try:
-        data = path.read_bytes()
+        codec, skip, binary = sniff_file(path)
+        if binary:
+            raise FormatError(f"{path} does not look like a text file")
+        text: str | None = None
+        if codec in _CODECS:  # streamable, if the format reads lines
+            with path.open("rb") as fh:
+                fh.seek(skip)
+                head_bytes = fh.read(_SNIFF_CHARS * 4)
+            head = head_bytes.decode(_CODECS[codec], errors="ignore")
+            empty = not head.strip() and path.stat().st_size <= skip + len(head_bytes)
+        else:
+            text = decode(path.read_bytes())
+            head = text[:_SNIFF_CHARS]
+            empty = not text.strip()
+        if empty:
+            raise FormatError(f"{path} is empty; nothing to import")
+        fmt = get_format(format_name) if format_name else detect_format(path, head)
+        if fmt is None:
+            raise FormatError(f"cannot tell the format of {path}; name it with --format")
+        if fmt.read is None:
+            raise FormatError(f"citelib cannot read {fmt.label} files, only write them")
+        if text is None and fmt.read_lines is not None:
+            result = fmt.read_lines(iter_lines(path, codec, skip), str(path))
+        else:
+            if text is None:
+                data = path.read_bytes()
+                text = decode(data)
+                del data  # a 200 MB file: do not keep its bytes beside its text while parsing
+            result = fmt.read(text, str(path))
+            del text
     except OSError as exc:
         raise FormatError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if looks_binary(data):
-        raise FormatError(f"{path} does not look like a text file")
-    text = decode(data)
-    del data  # a 200 MB file: do not keep its bytes beside its text while parsing
-    if not text.strip():
-        raise FormatError(f"{path} is empty; nothing to import")
-    fmt = get_format(format_name) if format_name else detect_format(path, text)
-    if fmt is None:
-        raise FormatError(f"cannot tell the format of {path}; name it with --format")
-    if fmt.read is None:
-        raise FormatError(f"citelib cannot read {fmt.label} files, only write them")
-    return fmt.read(text, str(path))
+    with collector_paused():
+        for item in result.items:
+            normalise_item(item)
+    return result
 
 
 def write_file(path: Path, items: Iterable[Item], format_name: str) -> None:

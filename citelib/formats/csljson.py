@@ -216,7 +216,7 @@ def read(text: str, source: str = "<input>") -> ReadResult:
     reader = _Reader(text, source)
     with collector_paused():
         reader.run()
-    return ReadResult(reader.items, reader.problems, reader.records)
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
 class _Reader:
@@ -226,6 +226,7 @@ class _Reader:
         self.text = text
         self.source = source
         self.items: list[Item] = []
+        self.lines: list[int] = []
         self.problems: list[Problem] = []
         self.records = 0
         self.end = 0
@@ -394,6 +395,7 @@ class _Reader:
             self.problem(line, number, f"record {number}: {message}", warning=True)
         if not errors:
             self.items.append(item)
+            self.lines.append(line)
 
 
 def _json_kind(value: object) -> str:

@@ -7,6 +7,8 @@ old EndNote and Reference Manager exports. Every reader gets `str` with `\\n` li
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 # UTF-32 LE's BOM starts with UTF-16 LE's, so it is tried first.
@@ -67,3 +69,109 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:_SAMPLE]
     controls = len(sample) - len(sample.translate(None, _CONTROL_DEL))
     return controls * 10 > len(sample) * 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Streaming: a big line-based file (RIS, EndNote tagged, MEDLINE) is read in blocks, so neither
+# its bytes nor its whole text are ever in memory next to the items made from it. A 190 MB RIS
+# file is 380 MB as one `str` (one character outside Latin-1 makes every character two bytes),
+# and its list of lines another 400 MB.
+
+_BLOCK: Final = 1 << 20
+
+
+def _bom(head: bytes) -> tuple[str, int] | None:
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec, len(bom)
+    return None
+
+
+def sniff_file(path: Path) -> tuple[str, int, bool]:
+    """(codec, BOM length, looks binary) of a file, reading it once in blocks.
+
+    The codec is the one `decode` would choose: the BOM's, else UTF-8 if the whole file is
+    valid UTF-8, else cp1252, else latin-1. Reading in blocks keeps memory flat.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(_SAMPLE)
+        if looks_binary(head):
+            return "", 0, True
+        found = _bom(head)
+        if found is not None and not found[0].startswith("utf-8"):
+            return found[0], found[1], False  # wide encodings: `read_text_file` decodes whole
+        skip = found[1] if found else 0
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        cp1252 = codecs.getincrementaldecoder("cp1252")()
+        valid_utf8 = valid_cp1252 = True
+        block = head[skip:]
+        while block:
+            if b"\x00" in block:
+                return "", 0, True
+            if valid_utf8:
+                try:
+                    utf8.decode(block)
+                except UnicodeDecodeError:
+                    valid_utf8 = False
+            if not valid_utf8 and valid_cp1252:
+                try:
+                    cp1252.decode(block)
+                except UnicodeDecodeError:
+                    valid_cp1252 = False
+            block = fh.read(_BLOCK)
+        if valid_utf8:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                valid_utf8 = False
+        if valid_utf8:
+            return "utf-8", skip, False
+        if found is not None:  # a UTF-8 BOM on a file that is not UTF-8: decode with replacement
+            return "utf-8-replace", skip, False
+        # cp1252 must be checked from the start: redo the pass when UTF-8 failed late.
+        return ("cp1252" if _cp1252_valid(path) else "latin-1"), 0, False
+
+
+def _cp1252_valid(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+    return True
+
+
+def iter_lines(path: Path, codec: str, skip: int, block_size: int = _BLOCK) -> Iterator[str]:
+    """The lines of a file (without their line ends: CRLF, CR or LF), decoded block by block."""
+    errors = "strict"
+    if codec == "utf-8-replace":
+        codec, errors = "utf-8", "replace"
+    decoder = codecs.getincrementaldecoder(codec)(errors=errors)
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        rest = ""
+        while True:
+            block = fh.read(block_size)
+            final = not block
+            text = rest + decoder.decode(block, final=final)
+            if final:
+                if "\r" in text:
+                    text = text.replace("\r\n", "\n").replace("\r", "\n")
+                yield from text.split("\n")
+                return
+            # Keep the last, maybe unfinished line for the next block, and a CR at the very end
+            # too: it may be the first half of a CRLF.
+            hold = ""
+            if text.endswith("\r"):
+                text, hold = text[:-1], "\r"
+            if "\r" in text:
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+            cut = text.rfind("\n")
+            if cut < 0:
+                rest = text + hold
+                continue
+            lines = text[:cut].split("\n")
+            rest = text[cut + 1 :] + hold
+            yield from lines

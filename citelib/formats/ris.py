@@ -192,16 +192,22 @@ def sniff(head: str) -> bool:
 
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse RIS text into items and problems. Never raises."""
+    return read_lines(_LINES.split(text), source)
+
+
+def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
+    """Parse RIS lines (without their line ends) into items and problems. Never raises."""
     reader = _Reader(source)
     with collector_paused():
-        reader.run(text)
-    return ReadResult(reader.items, reader.problems, reader.records)
+        reader.run(lines)
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
 class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.items: list[Item] = []
+        self.lines: list[int] = []
         self.problems: list[Problem] = []
         self.records = 0
 
@@ -211,11 +217,11 @@ class _Reader:
         severity: Literal["error", "warning"] = "warning" if warning else "error"
         self.problems.append(Problem(self.source, line, record, message, severity))
 
-    def run(self, text: str) -> None:
+    def run(self, lines: Iterable[str]) -> None:
         entries: list[tuple[str, str, int]] | None = None  # the open record's tag lines
         start = 0  # line of the open record's TY (or first tag)
         junk_line = 0  # first line of a run of text outside any record
-        for number, raw in enumerate(_LINES.split(text), start=1):
+        for number, raw in enumerate(lines, start=1):
             line = raw.replace("\ufeff", "") if "\ufeff" in raw else raw
             m = _TAG_LINE.match(line)
             if m is None:
@@ -287,6 +293,7 @@ class _Reader:
         for message in warnings:
             self.problem(start, number, f"record {number}: {message}", warning=True)
         self.items.append(item)
+        self.lines.append(start)
 
 
 class _Record:

@@ -15,6 +15,7 @@ from citelib.model import (
     note_text,
     parse_date,
     sort_key_title,
+    title_key,
 )
 from citelib.store import schema
 from citelib.store.sqlite import ids_in
@@ -28,6 +29,7 @@ DERIVED_COLUMNS: Final[tuple[str, ...]] = (
     "sort_title",
     "sort_creator",
     "sort_publication",
+    "title_key",
 )
 # Column order of the items table for bulk `executemany` inserts.
 ITEM_COLUMNS: Final[tuple[str, ...]] = (
@@ -76,6 +78,7 @@ def derived(item: Item) -> dict[str, Any]:
         "sort_title": sort_key_title(item.fields.get("title", "")),
         "sort_creator": first.sort_name() if first else "",
         "sort_publication": item.fields.get("publicationTitle", "").casefold(),
+        "title_key": title_key(item.fields.get("title", "")),
     }
 
 
@@ -101,6 +104,7 @@ def item_tuple(item: Item, item_id: int, key: str, now: str) -> tuple[Any, ...]:
         d["sort_title"],
         d["sort_creator"],
         d["sort_publication"],
+        d["title_key"],
         0,
         *((fields.get(name) or None) for name, _ in _FIELD_ITEMS),
     )

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from citelib import backup, search
 from citelib.errors import HistoryLost, InvalidValue, LibraryError, NotFound
 from citelib.gcpause import collector_paused
+from citelib.library import duplicates
 from citelib.library import rows as rowmap
 from citelib.library.changes import Change
 from citelib.library.history import History, Region, Step, restore
@@ -315,6 +316,15 @@ class Library:
         return current
 
     # ------------------------------------------------------------------ reading items
+    def find_duplicates(self, items: Sequence[Item]) -> list[duplicates.Duplicate]:
+        """Which of `items` (not yet in the library) are likely duplicates, and of what.
+
+        Zotero's rule (see `citelib.library.duplicates`), against the library's items outside
+        the Trash and among the items themselves.
+        """
+        with self.db.read() as conn:
+            return duplicates.find(conn, items)
+
     def get_item(self, item: int | str) -> Item:
         """An item by id or key, with creators, tags and notes."""
         with self.db.read() as conn:

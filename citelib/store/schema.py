@@ -80,6 +80,8 @@ class ItemRow(Base):
     sort_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     sort_creator: Mapped[str] = mapped_column(Text, default="", server_default="")
     sort_publication: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # the title as duplicate detection compares it (model.title_key); since schema 0002
+    title_key: Mapped[str] = mapped_column(Text, default="", server_default="")
     attachment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # canonical fields (NULL when empty)
     title: Mapped[str | None] = mapped_column(Text)
@@ -127,6 +129,7 @@ class ItemRow(Base):
         Index("ix_items_pmid", "pmid"),
         Index("ix_items_isbn", "isbn"),
         Index("ix_items_citation_key", "citation_key"),
+        Index("ix_items_title_key", "title_key"),
         # ids are never reused: the GUI and the undo history may still name a deleted item
         {"sqlite_autoincrement": True},
     )
