@@ -99,7 +99,7 @@ class Format:
 
 
 # Format modules import Problem and ReadResult from this package, so they come after them.
-from citelib.formats import csljson, pubmed, pubmed_xml, ris  # noqa: E402
+from citelib.formats import csljson, endnote, endnote_xml, pubmed, pubmed_xml, ris  # noqa: E402
 
 FORMATS: Final[dict[str, Format]] = {
     f.name: f
@@ -108,6 +108,23 @@ FORMATS: Final[dict[str, Format]] = {
             "csljson", "CSL-JSON", (".json", ".csljson"), csljson.read, csljson.write, csljson.sniff
         ),
         Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff, ris.read_lines),
+        Format(
+            "enw",
+            "EndNote tagged",
+            (".enw",),
+            endnote.read,
+            endnote.write,
+            endnote.sniff,
+            endnote.read_lines,
+        ),
+        Format(
+            "endnote-xml",
+            "EndNote XML",
+            (".xml",),
+            endnote_xml.read,
+            endnote_xml.write,
+            endnote_xml.sniff,
+        ),
         Format(
             "nbib",
             "PubMed MEDLINE",
