@@ -303,10 +303,19 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
 
 
 def _format_for_path(output: str) -> str:
-    suffix = Path(output).suffix.lower()
-    for fmt in FORMATS.values():
-        if fmt.write is not None and suffix in fmt.extensions:
-            return fmt.name
+    """The writer for a file name: by extension; `.bib` is BibTeX (BibLaTeX by --format), an
+    XML file is Word's only when called Sources.xml, as Word names it."""
+    path = Path(output)
+    suffix = path.suffix.lower()
+    names = [f.name for f in FORMATS.values() if f.write is not None and suffix in f.extensions]
+    if suffix == ".xml" and path.name.casefold() == "sources.xml" and "word-xml" in names:
+        return "word-xml"
+    if len(names) > 1 and suffix == ".xml":
+        raise InvalidValue(
+            f"{output!r} could be any of {', '.join(names)}; name the format with --format"
+        )
+    if names:
+        return names[0]
     raise InvalidValue(f"cannot tell the format from {output!r}; name it with --format")
 
 
