@@ -99,7 +99,15 @@ class Format:
 
 
 # Format modules import Problem and ReadResult from this package, so they come after them.
-from citelib.formats import csljson, endnote, endnote_xml, pubmed, pubmed_xml, ris  # noqa: E402
+from citelib.formats import (  # noqa: E402
+    csljson,
+    endnote,
+    endnote_xml,
+    pubmed,
+    pubmed_xml,
+    ris,
+    wordxml,
+)
 
 FORMATS: Final[dict[str, Format]] = {
     f.name: f
@@ -135,6 +143,14 @@ FORMATS: Final[dict[str, Format]] = {
             pubmed.read_lines,
         ),
         Format("pubmed-xml", "PubMed XML", (".xml",), pubmed_xml.read, None, pubmed_xml.sniff),
+        Format(
+            "word-xml",
+            "Word bibliography XML (Sources.xml)",
+            (".xml",),
+            wordxml.read,
+            wordxml.write,
+            wordxml.sniff,
+        ),
     )
 }
 
