@@ -51,6 +51,17 @@ def generated_key(item: Item) -> str:
     return f"{name or 'Anon'}{year if year is not None else 'nd'}"
 
 
+def is_generated(key: str, item: Item) -> bool:
+    """Whether `key` is what `unique_ids` makes up for `item` when it has no key of its own:
+    `generated_key(item)`, maybe with a suffix (a, b, ..., aa, ...). Readers use it so that a
+    key our writer made up is not read back as one the user chose."""
+    generated = generated_key(item)
+    if not key.startswith(generated):
+        return False
+    suffix = key[len(generated) :]
+    return not suffix or (suffix.isascii() and suffix.isalpha() and suffix.islower())
+
+
 def _suffixes() -> Iterator[str]:
     """a ... z, aa, ab ... zz, aaa ..."""
     for size in count(1):

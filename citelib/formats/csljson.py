@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.citekeys import unique_ids
+from citelib.formats.citekeys import is_generated, unique_ids
 from citelib.gcpause import collector_paused
 from citelib.model import FIELD_SET, Creator, CreatorRole, Item, parse_date
 
@@ -538,7 +538,11 @@ def _item(rec: dict[str, object]) -> tuple[Item, list[str], list[str]]:
     usable = usable or any(f not in _NOT_USABLE for f in fields)
     if "citationKey" not in fields and not isinstance(csl_id, list):
         key_text = _field_text(csl_id)
-        if key_text:
+        # An id that is exactly what our writer makes up for an item without a key (`Smith2020`,
+        # `Smith2020b`) is not a key the user chose: our writer writes chosen ones as
+        # `citation-key` as well, and this keeps export -> import from inventing keys.
+        made_up = is_generated(key_text or "", Item(item_type, fields, authors + others))
+        if key_text and not made_up:
             fields["citationKey"] = key_text
 
     tags = custom_tags or keyword_tags

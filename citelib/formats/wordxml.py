@@ -322,10 +322,12 @@ def _label(line: str) -> tuple[str, str] | None:
     return None
 
 
-def _guid(tag: str, title: str) -> str:
+def _guid(tag: str, title: str, made_up: bool = False) -> str:
     """`{uuid5 of tag and title}` in Word's spelling (upper case, braces), computed directly:
-    uuid.uuid5 builds objects that cost more than the rest of a source's XML."""
-    name = f"{tag}\x1f{title}".encode("utf-8", "surrogatepass")
+    uuid.uuid5 builds objects that cost more than the rest of a source's XML. `made_up` marks a
+    tag our writer made up for an item without a citation key: it is not read back as one."""
+    marker = "\x1fmade-up" if made_up else ""
+    name = f"{tag}\x1f{title}{marker}".encode("utf-8", "surrogatepass")
     digest = bytearray(hashlib.sha1(_GUID_NAMESPACE.bytes + name).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
@@ -384,8 +386,10 @@ class _Plan:
     ordered: list[str] = field(default_factory=list)
 
 
-def plan_extra(lines: Sequence[str], item_type: str) -> _Plan:
-    """Sort `extra` lines into what is written where (see _Plan)."""
+def plan_extra(lines: Sequence[str], item_type: str, keyless: bool = False) -> _Plan:
+    """Sort `extra` lines into what is written where (see _Plan). For an item without a
+    citation key (`keyless`) a `Word Guid:` line stays in Comments: the b:Guid then marks the
+    b:Tag as made up by us (see _guid)."""
     plan = _Plan()
     first: list[str] = []
     role_lines: dict[str, tuple[list[str], list[str]]] = {}  # role -> (people, institutions)
@@ -404,7 +408,7 @@ def plan_extra(lines: Sequence[str], item_type: str) -> _Plan:
         ):
             plan.source_type = value
             first.insert(0, f"{WORD_LINE}{name}: {value}")
-        elif name == "Guid" and plan.guid is None:
+        elif name == "Guid" and plan.guid is None and not keyless:
             plan.guid = value
             first.append(f"{WORD_LINE}{name}: {value}")
         elif name in WORD_ROLES:
@@ -823,7 +827,10 @@ class _Source:
                     unused.append((position, f"{label}: {written}"))
             if built:
                 fields[name] = built
-        if self.tag:
+        title = fields.get("title", "")
+        made_up = bool(self.guid) and self.guid == _guid(self.tag, title, made_up=True)
+        ours = made_up or (bool(self.guid) and self.guid == _guid(self.tag, title))
+        if self.tag and not made_up:
             fields["citationKey"] = self.tag
 
         # Creators: institutions written as a b:Person come back as institutions.
@@ -851,7 +858,7 @@ class _Source:
         first: list[str] = []
         if source_type and source_type != TYPES_OUT.get(kind):
             first.append(f"{WORD_LINE}SourceType: {_BREAKS.sub(' ', source_type)}")
-        if self.guid and self.guid != _guid(self.tag, fields.get("title", "")):
+        if self.guid and not ours:
             first.append(f"{WORD_LINE}Guid: {_BREAKS.sub(' ', self.guid)}")
         unused.sort()
         lines = [
@@ -861,7 +868,7 @@ class _Source:
             *(line for _, line in free),
             *(_BREAKS.sub(" ", line) for _, line in unused),
         ]
-        ordered = plan_extra(lines, kind).ordered
+        ordered = plan_extra(lines, kind, keyless=made_up).ordered
         if ordered:
             fields["extra"] = "\n".join(ordered)
         return Item(kind, fields, creators, self.tags, self.notes)
@@ -982,7 +989,7 @@ def source_xml(item: Item, tag: str) -> str:
     fields = item.fields
     kind = item.item_type
     extra = [line.strip() for line in fields.get("extra", "").split("\n") if line.strip()]
-    plan = plan_extra(extra, kind)
+    plan = plan_extra(extra, kind, keyless="citationKey" not in fields)
     source_type = plan.source_type or TYPES_OUT.get(kind, "Misc")
     title = fields.get("title", "")
     comments: list[str] = []
@@ -990,7 +997,7 @@ def source_xml(item: Item, tag: str) -> str:
         "<b:Source>",
         _el("Tag", tag),
         _el("SourceType", source_type),
-        _el("Guid", plan.guid or _guid(_clean(tag), _clean(title))),
+        _el("Guid", plan.guid or _guid(_clean(tag), _clean(title), "citationKey" not in fields)),
         _authors_xml(item, plan, comments),
     ]
     is_patent = kind == "patent"
