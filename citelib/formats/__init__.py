@@ -81,6 +81,7 @@ class ReadResult:
 
 Reader = Callable[[str, str], ReadResult]
 LineReader = Callable[[Iterable[str], str], ReadResult]
+PathReader = Callable[[Path, str], ReadResult]
 Writer = Callable[[Iterable[Item], TextIO], None]
 Sniffer = Callable[[str], bool]
 
@@ -96,10 +97,13 @@ class Format:
     # Line-based formats also read an iterable of lines: big files are then streamed from disk
     # instead of decoded whole (see `read_file`).
     read_lines: LineReader | None = None
+    # XML formats also parse a UTF-8 file straight from disk, never holding its whole text.
+    read_path: PathReader | None = None
 
 
 # Format modules import Problem and ReadResult from this package, so they come after them.
 from citelib.formats import (  # noqa: E402
+    bibtex,
     csljson,
     endnote,
     endnote_xml,
@@ -115,6 +119,8 @@ FORMATS: Final[dict[str, Format]] = {
         Format(
             "csljson", "CSL-JSON", (".json", ".csljson"), csljson.read, csljson.write, csljson.sniff
         ),
+        Format("bibtex", "BibTeX", (".bib", ".bibtex"), bibtex.read, bibtex.write, bibtex.sniff),
+        Format("biblatex", "BibLaTeX", (".bib",), bibtex.read, bibtex.write_biblatex, bibtex.sniff),
         Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff, ris.read_lines),
         Format(
             "enw",
@@ -132,6 +138,7 @@ FORMATS: Final[dict[str, Format]] = {
             endnote_xml.read,
             endnote_xml.write,
             endnote_xml.sniff,
+            read_path=endnote_xml.read_path,
         ),
         Format(
             "nbib",
@@ -142,7 +149,15 @@ FORMATS: Final[dict[str, Format]] = {
             pubmed.sniff,
             pubmed.read_lines,
         ),
-        Format("pubmed-xml", "PubMed XML", (".xml",), pubmed_xml.read, None, pubmed_xml.sniff),
+        Format(
+            "pubmed-xml",
+            "PubMed XML",
+            (".xml",),
+            pubmed_xml.read,
+            None,
+            pubmed_xml.sniff,
+            read_path=pubmed_xml.read_path,
+        ),
         Format(
             "word-xml",
             "Word bibliography XML (Sources.xml)",
@@ -188,8 +203,8 @@ def read_file(path: Path, format_name: str | None = None) -> ReadResult:
     normalise the items (`normalise.normalise_item`: DOI, ISBN, ISSN, pages, names, tags).
 
     Raises FormatError only for the file as a whole (unreadable, binary, unknown format); bad
-    records are problems in the result. Line-based formats in UTF-8 or cp1252 are streamed:
-    memory holds the items made, never the whole file.
+    records are problems in the result. Line-based formats in UTF-8 or cp1252 are streamed, and
+    XML formats in UTF-8 parsed from disk: memory holds the items made, never the whole file.
     """
     try:
         codec, skip, binary = sniff_file(path)
@@ -213,7 +228,9 @@ def read_file(path: Path, format_name: str | None = None) -> ReadResult:
             raise FormatError(f"cannot tell the format of {path}; name it with --format")
         if fmt.read is None:
             raise FormatError(f"citelib cannot read {fmt.label} files, only write them")
-        if text is None and fmt.read_lines is not None:
+        if text is None and fmt.read_path is not None and codec == "utf-8":
+            result = fmt.read_path(path, str(path))
+        elif text is None and fmt.read_lines is not None:
             result = fmt.read_lines(iter_lines(path, codec, skip), str(path))
         else:
             if text is None:
