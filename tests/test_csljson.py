@@ -272,7 +272,7 @@ def test_custom_keys_of_other_tools_are_kept() -> None:
     assert item.fields["rights"] == "CC-BY"
     assert item.fields["extra"] == 'custom: {"bbt":{"x":1}}'
     written = json.loads(dumps([item]))[0]
-    assert written["custom"] == {"bbt": {"x": 1}, "rights": "CC-BY"}
+    assert written["custom"] == {"bbt": {"x": 1}, "rights": "CC-BY", "generatedId": True}
     assert "note" not in written
     assert same(item, again([item])[0])
 
@@ -281,7 +281,7 @@ def test_fields_without_csl_variable_go_in_custom() -> None:
     item = Item("preprint", {"title": "T", "arXiv": "2101.00001", "rights": "CC0"})
     written = json.loads(dumps([item]))[0]
     assert written["type"] == "article"
-    assert written["custom"] == {"arXiv": "2101.00001", "rights": "CC0"}
+    assert written["custom"] == {"arXiv": "2101.00001", "rights": "CC0", "generatedId": True}
     assert same(item, again([item])[0])
 
 
@@ -386,7 +386,7 @@ def test_tags_with_commas_travel_in_custom() -> None:
     item = Item("book", {"title": "T"}, tags=["Smith, J.", "cancer"])
     written = json.loads(dumps([item]))[0]
     assert written["keyword"] == "Smith, J., cancer"
-    assert written["custom"] == {"tags": ["Smith, J.", "cancer"]}
+    assert written["custom"] == {"tags": ["Smith, J.", "cancer"], "generatedId": True}
     assert again([item])[0].tags == ["Smith, J.", "cancer"]
 
 
@@ -394,7 +394,7 @@ def test_notes_round_trip() -> None:
     notes = ['<p>First <b>note</b> with "quotes"</p>', "<ul><li>second</li></ul>"]
     item = Item("journalArticle", {"title": "T"}, notes=notes)
     written = json.loads(dumps([item]))[0]
-    assert written["custom"] == {"notes": notes}
+    assert written["custom"] == {"notes": notes, "generatedId": True}
     assert again([item])[0].notes == notes
 
 
@@ -629,20 +629,30 @@ def test_written_ids_are_unique_but_keys_are_kept() -> None:
     assert [i.fields["citationKey"] for i in again(items)] == ["same", "same"]
 
 
-def test_an_id_we_made_up_is_not_read_as_a_key_but_a_chosen_one_is() -> None:
+def test_an_id_we_made_up_is_not_read_as_a_key_but_any_other_id_is() -> None:
     item = Item("book", {"title": "T", "date": "1999"}, [Creator("Ødegård", "Åse")])
-    assert json.loads(dumps([item, item]))[1]["id"] == "Odegard1999a"
+    records = json.loads(dumps([item, item]))
+    assert [(r["id"], r["custom"]) for r in records] == [
+        ("Odegard1999", {"generatedId": True}),
+        ("Odegard1999a", {"generatedId": True}),
+    ]
     assert [i.fields for i in again([item, item])] == [{"title": "T", "date": "1999"}] * 2
-    # Better BibTeX and pandoc files carry the key in `id` alone.
-    record = '[{"id": "odegard1999", "type": "book", "title": "T", "issued": {"raw": "1999"}}]'
-    assert read(record).items[0].fields["citationKey"] == "odegard1999"
+    # pandoc and Better BibTeX files carry the key in `id` alone, whatever it looks like.
+    record = '[{"id": "Odegard1999", "type": "book", "title": "T", "issued": {"raw": "1999"}}]'
+    assert read(record).items[0].fields["citationKey"] == "Odegard1999"
     chosen = Item("book", {"title": "T", "date": "1999", "citationKey": "Odegard1999"})
+    assert "custom" not in json.loads(dumps([chosen]))[0]
     assert again([chosen])[0].fields["citationKey"] == "Odegard1999"
 
 
 def test_to_csl_leaves_empty_values_out() -> None:
     item = Item("book", {"title": "T", "volume": ""}, [Creator()], tags=[], notes=[])
-    assert to_csl(item, "k") == {"id": "k", "type": "book", "title": "T"}
+    assert to_csl(item, "k") == {
+        "id": "k",
+        "type": "book",
+        "title": "T",
+        "custom": {"generatedId": True},
+    }
 
 
 def test_write_nothing() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.citekeys import is_generated, unique_ids
+from citelib.formats.citekeys import unique_ids
 from citelib.gcpause import collector_paused
 from citelib.model import FIELD_SET, Creator, CreatorRole, Item, parse_date
 
@@ -133,6 +133,8 @@ DATES: Final[dict[str, str]] = {"issued": "date", "accessed": "accessDate"}
 _WRITTEN_FIELDS: Final[frozenset[str]] = frozenset(
     ("title", "citationKey", "extra", *DATES.values(), *(field for field, _ in FIELDS_OUT))
 )
+# In `custom`: the `id` was made up by our writer for an item without a citation key.
+GENERATED_ID: Final = "generatedId"
 # citelib fields CSL has no variable for (rights, arXiv) travel in `custom`.
 CUSTOM_FIELDS: Final[frozenset[str]] = FIELD_SET - _WRITTEN_FIELDS
 
@@ -431,6 +433,7 @@ def _item(rec: dict[str, object]) -> tuple[Item, list[str], list[str]]:
     lines: list[tuple[str, str]] = []  # (key, value) of what becomes `extra` lines
     keyword_tags: list[str] = []
     custom_tags: list[str] | None = None
+    generated_id = False
     notes: list[str] = []
     custom_rest: dict[str, object] = {}
     note = ""
@@ -494,6 +497,7 @@ def _item(rec: dict[str, object]) -> tuple[Item, list[str], list[str]]:
             else:  # custom
                 if isinstance(value, dict):
                     rest: dict[str, object] = {}
+                    generated_id = value.get(GENERATED_ID) is True
                     custom_tags = _custom(value, fields, notes, rest)
                     if rest:
                         custom_rest = rest
@@ -538,11 +542,9 @@ def _item(rec: dict[str, object]) -> tuple[Item, list[str], list[str]]:
     usable = usable or any(f not in _NOT_USABLE for f in fields)
     if "citationKey" not in fields and not isinstance(csl_id, list):
         key_text = _field_text(csl_id)
-        # An id that is exactly what our writer makes up for an item without a key (`Smith2020`,
-        # `Smith2020b`) is not a key the user chose: our writer writes chosen ones as
-        # `citation-key` as well, and this keeps export -> import from inventing keys.
-        made_up = is_generated(key_text or "", Item(item_type, fields, authors + others))
-        if key_text and not made_up:
+        # An id our writer made up for an item without a key says so (custom.generatedId); any
+        # other id is a key someone cites (pandoc, Better BibTeX), kept whatever it looks like.
+        if key_text and not generated_id:
             fields["citationKey"] = key_text
 
     tags = custom_tags or keyword_tags
@@ -656,6 +658,8 @@ def _custom(
             notes.extend(n for n in value if isinstance(n, str) and n.strip())
         elif key == "tags" and isinstance(value, list) and all(isinstance(t, str) for t in value):
             tags = _unique_texts(value)
+        elif key == GENERATED_ID and value is True:
+            pass  # read by _item: the id is not a citation key
         else:
             rest[key] = value
     return tags
@@ -1074,6 +1078,8 @@ def to_csl(item: Item, csl_id: str) -> dict[str, object]:
             custom[field] = text
     if item.notes:
         custom["notes"] = list(item.notes)
+    if not fields.get("citationKey"):
+        custom[GENERATED_ID] = True  # the id is made up (unique_ids), not a key to keep
     extra_custom = restored.get("custom")
     if isinstance(extra_custom, dict):
         custom = {**extra_custom, **custom}
