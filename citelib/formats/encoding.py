@@ -175,3 +175,26 @@ def iter_lines(path: Path, codec: str, skip: int, block_size: int = _BLOCK) -> I
             lines = text[:cut].split("\n")
             rest = text[cut + 1 :] + hold
             yield from lines
+
+
+class EncodedText:
+    """A read-only binary stream of `text` encoded as UTF-8, a block at a time: an XML parser
+    reads it like a file without a second, encoded copy of a 300 MB text in memory."""
+
+    def __init__(self, text: str, block_size: int = _BLOCK // 4) -> None:
+        self._text = text
+        self._pos = 0
+        self._block = block_size
+        self._pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            rest = self._pending + self._text[self._pos :].encode("utf-8", "replace")
+            self._pos, self._pending = len(self._text), b""
+            return rest
+        while len(self._pending) < size and self._pos < len(self._text):
+            end = self._pos + self._block
+            self._pending += self._text[self._pos : end].encode("utf-8", "replace")
+            self._pos = end
+        out, self._pending = self._pending[:size], self._pending[size:]
+        return out

@@ -496,12 +496,17 @@ def _dates(
             rec.keep(at, tag, value)
     for index, (at, tag, value) in enumerate(full_dates):
         year = parse_date(value).year
-        if index == 0 and year is not None and (main is None or _agrees(value, main)):
+        # Fuller than the year: more than the year's digits and punctuation (`2020-` is not).
+        fuller = year is not None and _NOT_WORD.sub("", value) != str(year)
+        if index == 0 and year is not None and (main is None or (fuller and _agrees(value, main))):
             main = value
         elif value != main:
             rec.keep(at, tag, value)
     if main:
         rec.fields["date"] = main
+
+
+_NOT_WORD: Final = re.compile(r"[\W_]+")
 
 
 def _agrees(full: str, year_date: str) -> bool:
@@ -588,6 +593,8 @@ def record_lines(item: Item) -> list[tuple[str, str]]:
     add("O", fields.get("journalAbbreviation", ""))
     add("S", fields.get("series", ""))
     year, full = date_out(fields.get("date", ""))
+    if year and not full and "EndNote %8: " in fields.get("extra", ""):
+        full = year  # so that the %8 kept in extra is not the first %8, read as the date
     add("D", year)
     add("8", full)
     add("V", fields.get("volume", ""))

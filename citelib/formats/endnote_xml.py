@@ -38,11 +38,13 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from typing import Any, Final, Literal, TextIO, cast
+from pathlib import Path
+from typing import Any, BinaryIO, Final, Literal, TextIO, cast
 
 from lxml import etree
 
 from citelib.formats import Problem, ReadResult
+from citelib.formats.encoding import EncodedText
 from citelib.formats.endnote import (
     EXTRA_NOTE,
     ISBN_TYPES,
@@ -62,6 +64,9 @@ from citelib.formats.endnote import (
 )
 from citelib.gcpause import collector_paused
 from citelib.model import Item
+
+# How much of the start of a file is looked at for an internal DTD subset and its encoding.
+_HEAD: Final = 65536
 
 # EndNote's reference type numbers (the `ref-type` element). Names beyond TYPE_NAMES are read as
 # documents that keep their name, so they go back out as the same number.
@@ -251,11 +256,26 @@ def sniff(head: str) -> bool:
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse EndNote XML text into items and problems. Never raises."""
     reader = _Reader(source)
-    with collector_paused():
-        try:
-            reader.run(text)
-        except Exception as exc:  # never raise: a parser failure we did not foresee is a problem
-            reader.problem(None, None, f"cannot read the XML: {exc}", error=True)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        reader.problem(None, None, "no records: the file is empty")
+    else:
+        head = _DECLARATION.sub(r"\1", text[:200], count=1)  # the text is already decoded
+        reader.parse(EncodedText(head + text[200:]), "<!ENTITY" in text[:_HEAD])
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+
+
+def read_path(path: Path, source: str) -> ReadResult:
+    """Parse an EndNote XML file straight from disk (its own encoding declaration applies), so
+    that neither its text nor its bytes are ever whole in memory. Never raises on its content."""
+    reader = _Reader(source)
+    with path.open("rb") as fh:
+        head = fh.read(_HEAD)
+        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+            reader.problem(None, None, "no records: the file is empty")
+        else:
+            fh.seek(0)
+            reader.parse(fh, b"<!ENTITY" in head)
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
@@ -273,18 +293,19 @@ class _Reader:
         severity: Literal["error", "warning"] = "error" if error else "warning"
         self.problems.append(Problem(self.source, line, record, message, severity))
 
-    def run(self, text: str) -> None:
-        text = text.lstrip("\ufeff")
-        if not text.strip():
-            self.problem(None, None, "no records: the file is empty")
-            return
-        if "<!ENTITY" in text:
+    def parse(self, stream: BinaryIO | EncodedText, entities: bool) -> None:
+        if entities:
             self.problem(
                 None, None, "the file declares entities; they are never expanded (kept as &name;)"
             )
-        head = _DECLARATION.sub(r"\1", text[:200], count=1)  # the text is already decoded
-        data = (head + text[200:]).encode("utf-8", errors="replace")
-        events = etree.iterparse(io.BytesIO(data), events=("end",), tag="record", **_SAFE)
+        with collector_paused():
+            try:
+                self.run(stream)
+            except Exception as exc:  # never raise: a parser failure we did not foresee
+                self.problem(None, None, f"cannot read the XML: {exc}", error=True)
+
+    def run(self, stream: BinaryIO | EncodedText) -> None:
+        events = etree.iterparse(stream, events=("end",), tag="record", **_SAFE)
         try:
             for _event, record in events:
                 self.records += 1
@@ -545,8 +566,11 @@ def record_xml(item: Item, number: int) -> str:
                 parts.append(f"<keywords>{inner}</keywords>")
         elif element == "dates":
             copyright_dates = lists.get(("dates", "copyright-dates"), [])
-            pub_dates = [full] if full else []
-            pub_dates += lists.get(("dates", "pub-dates"), [])
+            kept_dates = lists.get(("dates", "pub-dates"), [])
+            # A kept date must not be the first: it would be read as the item's date.
+            first_date = full or (year if kept_dates and year else "")
+            pub_dates = [first_date] if first_date else []
+            pub_dates += kept_dates
             if year or pub_dates or copyright_dates:
                 parts.append("<dates>")
                 if year:

@@ -33,13 +33,14 @@ stored as text, never interpreted.
 from __future__ import annotations
 
 import html
-import io
 import re
-from typing import Final, Literal
+from pathlib import Path
+from typing import BinaryIO, Final, Literal
 
 from lxml import etree
 
 from citelib.formats import Problem, ReadResult
+from citelib.formats.encoding import EncodedText
 from citelib.formats.normalise import clean_doi, clean_issn
 from citelib.formats.pubmed import (
     EXTRA_PREFIX,
@@ -49,6 +50,9 @@ from citelib.formats.pubmed import (
 )
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item
+
+# How much of the start of a file is looked at for an internal DTD subset and its encoding.
+_HEAD: Final = 65536
 
 _RECORD_TAGS: Final = ("PubmedArticle", "PubmedBookArticle", "DeleteCitation")
 _ROOTS: Final = frozenset(("PubmedArticleSet", "PubmedBookArticleSet"))
@@ -101,8 +105,28 @@ def sniff(head: str) -> bool:
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse PubMed XML text into items and problems. Never raises."""
     reader = _Reader(source)
-    with collector_paused():
-        reader.run(text)
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        reader.problem(None, None, "no records: the file is empty", warning=True)
+    else:
+        # The text is already decoded: parse it as UTF-8 whatever its declaration says.
+        head = _DECLARED_ENCODING.sub(r"\1", text[:_HEAD], count=1)
+        with collector_paused():
+            reader.run(EncodedText(head + text[_HEAD:]))
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+
+
+def read_path(path: Path, source: str) -> ReadResult:
+    """Parse a PubMed XML file straight from disk (its own encoding declaration applies), so
+    that neither its text nor its bytes are ever whole in memory. Never raises on its content."""
+    reader = _Reader(source)
+    with path.open("rb") as fh:
+        if not fh.read(_HEAD).strip(b" \t\r\n\xef\xbb\xbf"):
+            reader.problem(None, None, "no records: the file is empty", warning=True)
+        else:
+            fh.seek(0)
+            with collector_paused():
+                reader.run(fh)
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
@@ -120,15 +144,9 @@ class _Reader:
         severity: Literal["error", "warning"] = "warning" if warning else "error"
         self.problems.append(Problem(self.source, line, record, message, severity))
 
-    def run(self, text: str) -> None:
-        text = text.removeprefix("\ufeff")
-        if not text.strip():
-            self.problem(None, None, "no records: the file is empty", warning=True)
-            return
-        # The text is already decoded: parse it as UTF-8 whatever its declaration says.
-        data = _DECLARED_ENCODING.sub(r"\1", text, count=1).encode("utf-8", "replace")
+    def run(self, stream: BinaryIO | EncodedText) -> None:
         events = etree.iterparse(
-            io.BytesIO(data),
+            stream,
             events=("end",),
             tag=_RECORD_TAGS,
             resolve_entities=False,

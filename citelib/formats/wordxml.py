@@ -868,7 +868,7 @@ class _Source:
             *(line for _, line in free),
             *(_BREAKS.sub(" ", line) for _, line in unused),
         ]
-        ordered = plan_extra(lines, kind, keyless=made_up).ordered
+        ordered = plan_extra(lines, kind, keyless="citationKey" not in fields).ordered
         if ordered:
             fields["extra"] = "\n".join(ordered)
         return Item(kind, fields, creators, self.tags, self.notes)
