@@ -815,3 +815,22 @@ def test_any_text_reads_without_exception(text: str) -> None:
     back = read(dumps(result.items))
     assert back.errors == []
     assert back.items == result.items
+
+
+def test_accession_numbers_of_other_databases_are_not_pmids() -> None:
+    embase = only("TY  - JOUR\nTI  - x\nDP  - Embase\nAN  - 612345678\nER  - \n")
+    assert "PMID" not in embase.fields
+    assert embase.fields["extra"] == "RIS AN: 612345678"
+    pubmed = only("TY  - JOUR\nTI  - x\nDP  - NLM\nAN  - 33000001\nER  - \n")
+    assert pubmed.fields["PMID"] == "33000001"
+    # An item with a PMID and another archive keeps both through RIS.
+    item = Item("journalArticle", {"title": "x", "PMID": "33000001", "archive": "Embase"})
+    assert again([item]) == [item]
+
+
+def test_a_document_whose_genre_is_preprint_stays_a_document() -> None:
+    item = Item("document", {"title": "x", "genre": "Preprint"})
+    assert ("M3", "Preprint") not in record_lines(item)
+    assert again([item]) == [item]
+    preprint = Item("preprint", {"title": "x", "genre": "Preprint"})
+    assert again([preprint]) == [preprint]

@@ -180,14 +180,14 @@ def get_format(name: str) -> Format:
 
 
 def detect_format(path: Path, text: str) -> Format | None:
-    """The format of a file: by its extension first, then by what its first few KB look like.
+    """The format of a file: the one its extension names when its first few KB look like it,
+    else the first whose look they have, else the extension's (a file too odd for any sniffer
+    goes to the reader its name asks for, which then reports what is wrong with it).
 
-    When several formats share an extension (`.xml`), the content chooses among them.
+    So a RIS file saved as `.bib` is read as RIS, and `.xml` files are told apart by content.
     """
     suffix = path.suffix.lower()
     by_extension = [f for f in FORMATS.values() if suffix and suffix in f.extensions]
-    if len(by_extension) == 1:
-        return by_extension[0]
     head = text[:_SNIFF_CHARS]
     for fmt in by_extension:
         if fmt.sniff is not None and fmt.sniff(head):
@@ -195,7 +195,8 @@ def detect_format(path: Path, text: str) -> Format | None:
     for fmt in FORMATS.values():
         if fmt not in by_extension and fmt.sniff is not None and fmt.sniff(head):
             return fmt
-    return None
+    readable = [f for f in by_extension if f.read is not None]
+    return readable[0] if readable else None
 
 
 def read_file(path: Path, format_name: str | None = None) -> ReadResult:

@@ -2,7 +2,7 @@
 
 One reader handles both dialects (`read`); two writers make them (`write` for BibTeX,
 `write_biblatex` for BibLaTeX). The tables below (entry types, field names, roles) are shared by
-the reader and the writers; docs/formats-bibtex.md shows them to users.
+the reader and the writers; docs/formats.md shows them to users.
 
 Reading, in short:
 - bibtexparser 2.x splits the file into blocks (its `Splitter`, without middleware: its LaTeX

@@ -153,8 +153,10 @@ ROLES_OUT: Final[dict[CreatorRole, str]] = {
 EXTRA_ROLES: Final[frozenset[str]] = frozenset(("bookAuthor", "contributor"))
 # Fields RIS has no tag for: written as `N1  - Extra: <field>: <value>` and read back.
 EXTRA_FIELDS: Final[frozenset[str]] = frozenset(
-    ("PMCID", "arXiv", "event", "number", "rights", "numberOfPages", "pages")
+    ("PMCID", "arXiv", "event", "number", "rights", "numberOfPages", "pages", "PMID", "genre")
 )
+# An all-digit AN is a PubMed ID unless DP/DB names another database (Embase, Web of Science).
+_PUBMED_DATABASE: Final = re.compile(r"pubmed|medline|\bnlm\b|ncbi", re.IGNORECASE)
 DATE_TAGS: Final[frozenset[str]] = frozenset(("PY", "Y1"))
 # Types whose bare SN is an ISBN when its shape does not tell; all others take an ISSN.
 ISBN_TYPES: Final[frozenset[str]] = frozenset(
@@ -338,6 +340,8 @@ def _item(entries: list[tuple[str, str, int]]) -> tuple[Item, list[str]]:
         rec.item_type = "preprint"
     is_book = rec.item_type == "book"
 
+    databases = [v for t, v, _ in entries if t in ("DP", "DB") and v]
+    pubmed = not databases or any(_PUBMED_DATABASE.search(v) for v in databases)
     ranked: dict[str, list[tuple[int, int, str, str]]] = {}  # field -> (rank, line, tag, value)
     dates: list[tuple[int, str, str]] = []  # PY / Y1
     full_dates: list[tuple[int, str, str]] = []  # DA
@@ -377,7 +381,7 @@ def _item(entries: list[tuple[str, str, int]]) -> tuple[Item, list[str]]:
         elif tag == "SN":
             _serial(rec, value, line)
         elif tag == "AN":
-            if value.isascii() and value.isdigit() and "PMID" not in rec.fields:
+            if value.isascii() and value.isdigit() and "PMID" not in rec.fields and pubmed:
                 rec.fields["PMID"] = value
             elif value != rec.fields.get("PMID"):
                 rec.keep(line, tag, value)
@@ -601,7 +605,16 @@ def record_lines(item: Item) -> list[tuple[str, str]]:
         else:  # in place, so that creators keep their order
             add("N1", f"{EXTRA_NOTE}{person.role}: {name}")
     for name, tag in FIELDS_OUT:
-        add(tag, fields.get(name, ""))
+        value = fields.get(name, "")
+        if (
+            tag == "M3"
+            and item.item_type != "preprint"
+            and TYPES_OUT.get(item.item_type) == "GEN"
+            and value.strip().casefold() == PREPRINT_MARK.casefold()
+        ):
+            extra_note(f"genre: {value}")  # as M3 it would make a GEN record a preprint
+        else:
+            add(tag, value)
     _write_pages(item, add, extra_note)
     _write_dates(fields, add)
     add("DO", fields.get("DOI", ""))
@@ -610,7 +623,12 @@ def record_lines(item: Item) -> list[tuple[str, str]]:
     for name in serials:
         add("SN", fields.get(name, ""))
     add("UR", fields.get("url", ""))
-    add("AN", fields.get("PMID", ""))
+    pmid = fields.get("PMID", "")
+    archive = fields.get("archive", "")
+    if pmid and archive and not _PUBMED_DATABASE.search(archive) and pmid.isdigit():
+        extra_note(f"PMID: {pmid}")  # an AN beside another database is read as its number
+    else:
+        add("AN", pmid)
     for name in ("PMCID", "arXiv", "event", "number", "rights"):
         if fields.get(name):
             extra_note(f"{name}: {fields[name]}")

@@ -47,7 +47,7 @@ kept in `extra` as `Word <Element>: value` lines and written back as the same el
 value for a field already filled (two `b:Title`s, a `b:Institution` beside `b:Publisher`) is
 kept the same way and written back into Comments. Free lines of `b:Comments` go to `extra`.
 
-What Word XML cannot carry (see docs/formats-wordxml.md): the order of creators across roles
+What Word XML cannot carry (see docs/formats.md): the order of creators across roles
 (they come back grouped: authors, book authors, editors, translators, series editors,
 contributors); runs of spaces inside given names (split into First and Middle); surrounding
 space of any value; CR characters in Comments lines (they become line breaks); notes' HTML (one

@@ -34,15 +34,23 @@ SAME_ISBN: Final = "same ISBN"
 SAME_TITLE: Final = "same title, year and creator"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DupKey:
-    """What the rule compares, computed once per item."""
+    """What the rule compares, computed once per item; the creators' names only when a title
+    matches (most items never need them)."""
 
     doi: str
     isbns: frozenset[str]
     title: str
     year: int | None
-    names: frozenset[str]
+    creators: Sequence[Creator]
+    _names: frozenset[str] | None = None
+
+    @property
+    def names(self) -> frozenset[str]:
+        if self._names is None:
+            self._names = frozenset(k for k in map(name_key, self.creators) if k and k != "|")
+        return self._names
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +93,15 @@ def _isbns(text: str) -> frozenset[str]:
 
 
 def key_of(item: Item, names: Sequence[Creator] | None = None) -> DupKey:
-    creators = item.creators if names is None else names
+    fields = item.fields
+    title = fields.get("title", "")
+    date = fields.get("date", "")
     return DupKey(
-        doi=item.fields.get("DOI", "").strip().casefold(),
-        isbns=_isbns(item.fields.get("ISBN", "")),
-        title=title_key(item.fields.get("title", "")),
-        year=parse_date(item.fields.get("date", "")).year,
-        names=frozenset(k for k in map(name_key, creators) if k and k != "|"),
+        doi=fields.get("DOI", "").strip().casefold(),
+        isbns=_isbns(fields.get("ISBN", "")),
+        title=title_key(title) if title else "",
+        year=parse_date(date).year if date else None,
+        creators=item.creators if names is None else names,
     )
 
 
@@ -110,11 +120,38 @@ def match(a: DupKey, b: DupKey) -> str | None:
     return SAME_TITLE
 
 
+class _TitleIndex:
+    """Items by title, and within a title by year: a title shared by thousands of items (an
+    `Editorial` every year) is then compared only within the same year or the next ones."""
+
+    def __init__(self) -> None:
+        self.by_year: dict[str, dict[int, list[int]]] = {}
+        self.undated: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, key: DupKey, value: int) -> None:
+        if key.year is None:
+            self.undated[key.title].append(value)
+        else:
+            self.by_year.setdefault(key.title, {}).setdefault(key.year, []).append(value)
+
+    def candidates(self, key: DupKey) -> list[int]:
+        years = self.by_year.get(key.title)
+        found = list(self.undated.get(key.title, ()))
+        if years:
+            if key.year is None:
+                for values in years.values():
+                    found.extend(values)
+            else:
+                for year in (key.year - 1, key.year, key.year + 1):
+                    found.extend(years.get(year, ()))
+        return found
+
+
 def within(keys: Sequence[DupKey]) -> list[Duplicate]:
     """Items of one import that repeat an earlier item of the same import."""
     by_doi: dict[str, int] = {}
     by_isbn: dict[str, int] = {}
-    by_title: dict[str, list[int]] = defaultdict(list)
+    by_title = _TitleIndex()
     found: list[Duplicate] = []
     for index, key in enumerate(keys):
         candidates: list[int] = []
@@ -122,7 +159,7 @@ def within(keys: Sequence[DupKey]) -> list[Duplicate]:
             candidates.append(by_doi[key.doi])
         candidates.extend(by_isbn[i] for i in key.isbns if i in by_isbn)
         if key.title:
-            candidates.extend(by_title.get(key.title, ()))
+            candidates.extend(by_title.candidates(key))
         for earlier in sorted(set(candidates)):
             reason = match(key, keys[earlier])
             if reason:
@@ -133,7 +170,7 @@ def within(keys: Sequence[DupKey]) -> list[Duplicate]:
         for isbn in key.isbns:
             by_isbn.setdefault(isbn, index)
         if key.title:
-            by_title[key.title].append(index)
+            by_title.add(key, index)
     return found
 
 
@@ -158,21 +195,21 @@ def in_library(conn: Connection, keys: Sequence[DupKey]) -> list[Duplicate]:
     library = _library_keys(conn, candidate_ids)
     by_doi: dict[str, list[int]] = defaultdict(list)
     by_isbn: dict[str, list[int]] = defaultdict(list)
-    by_title: dict[str, list[int]] = defaultdict(list)
+    by_title = _TitleIndex()
     for item_id, (key, _, _) in library.items():
         if key.doi:
             by_doi[key.doi].append(item_id)
         for isbn in key.isbns:
             by_isbn[isbn].append(item_id)
         if key.title:
-            by_title[key.title].append(item_id)
+            by_title.add(key, item_id)
     found: list[Duplicate] = []
     for index, key in enumerate(keys):
         candidates = set(by_doi.get(key.doi, ())) if key.doi else set()
         for isbn in key.isbns:
             candidates.update(by_isbn.get(isbn, ()))
         if key.title:
-            candidates.update(by_title.get(key.title, ()))
+            candidates.update(by_title.candidates(key))
         for item_id in sorted(candidates):
             other, item_key, title = library[item_id]
             reason = match(key, other)
