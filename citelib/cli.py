@@ -23,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 from citelib import __version__, backup, check
 from citelib.errors import CitelibError, InvalidValue, NotFound
 from citelib.formats import FORMATS, ReadResult, csljson, get_format, read_file, write_file
+from citelib.gcpause import collector_paused
 from citelib.library import Library, Scope
 from citelib.paths import default_library_dir, resources_dir
 
@@ -292,9 +293,10 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     ids = lib.item_ids(args.search, _scope(lib, args), sort="date_added")
     if not ids and (args.search or args.tag or args.collection or args.trash):
         raise NotFound("no items match; nothing exported")
-    items = lib.iter_items(ids)
+    items = lib.export_items(ids)
     if args.output == "-":
-        fmt.write(items, sys.stdout)
+        with collector_paused():
+            fmt.write(items, sys.stdout)
         sys.stdout.flush()
     else:
         write_file(Path(args.output), items, name)
@@ -328,7 +330,7 @@ def cmd_list(lib: Library, args: argparse.Namespace) -> int:
         limit=args.limit if args.limit > 0 else None,
     )
     if args.json:
-        csljson.write(lib.iter_items(ids), sys.stdout)
+        csljson.write(lib.export_items(ids), sys.stdout)
         return EXIT_OK
     width = shutil.get_terminal_size((120, 24)).columns if sys.stdout.isatty() else 0
     out = sys.stdout

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
+from citelib import model
 from citelib.formats import ris
 from citelib.library import Library
 from citelib.library.duplicates import (
@@ -154,3 +156,9 @@ def test_cli_all_duplicates_skipped_changes_nothing(tmp_path: Path) -> None:
     assert proc.returncode != 0
     assert "all 1 records are likely duplicates; nothing imported" in proc.stderr
     assert len(run_cli("list", library=lib, check=True).stdout.splitlines()) == 1
+
+
+def test_every_combining_mark_is_folded_away() -> None:
+    marks = {cp for cp in range(0x110000) if unicodedata.combining(chr(cp))}
+    assert marks == set(model._COMBINING)
+    assert model.fold_text("Ångström Ñandú ǅ") == "angstrom nandu dz"

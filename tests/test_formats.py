@@ -7,6 +7,7 @@ all formats share.
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sys
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from citelib.formats import FORMATS, detect_format, read_file, write_file
+from citelib.formats.citekeys import key_parts
 from citelib.library import Library
+from citelib.model import Creator, Item
 from tests.conftest import ROOT, run_cli
 
 DATA = ROOT / "tests" / "data"
@@ -178,3 +181,33 @@ def test_file_links_in_records_are_kept_as_text_and_never_opened(
         write_file(tmp_path / "out.ris", lib.iter_items(lib.item_ids()), "ris")
     assert not [p for p in opened if "secret" in p]
     assert not list((tmp_path / "lib" / "files").rglob("*"))  # nothing was copied in
+
+
+# ---------------------------------------------------------------------------------------------
+# Export straight from a library: items read in batches as they are written
+
+
+def test_writing_from_the_library_in_batches_gives_the_same_file(tmp_path: Path) -> None:
+    items = [
+        *read_file(DEMO).items,
+        Item(
+            "book", {"title": "Editors only", "date": "2020"}, [Creator("Ödön", "A", role="editor")]
+        ),
+        Item("report", {"title": "By an institution"}, [Creator(literal="Synthetic Agency")]),
+        Item("document", {"title": "Nobody, no date"}),
+        Item("document", {"title": "Nobody, no date again"}),
+        Item("journalArticle", {"title": "Keyed", "citationKey": "my key{1}"}),
+        Item("journalArticle", {"title": "Same key", "citationKey": "Vivier2008"}),
+    ]
+    with Library.open(tmp_path / "lib") as lib:
+        lib.add_items(items)
+        ids = lib.item_ids(sort="date_added")
+        stored = lib.get_items(ids)
+        assert lib.key_parts(ids) == [key_parts(item) for item in stored]
+        for name in WRITERS:
+            fmt = FORMATS[name]
+            assert fmt.write is not None
+            from_list, from_library = io.StringIO(), io.StringIO()
+            fmt.write(stored, from_list)
+            fmt.write(lib.export_items(ids, batch=3), from_library)
+            assert from_library.getvalue() == from_list.getvalue(), name

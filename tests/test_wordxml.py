@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from citelib.formats import ReadResult
+from citelib.formats.citekeys import unique_ids
 from citelib.formats.wordxml import (
     NS,
     ROLE_ORDER,
@@ -1047,4 +1048,11 @@ def test_any_text_reads_without_exception(text: str) -> None:
     check_schema(xml, frozenset(("X", "Odd", "BIBTEX_Abstract", "BIBTEX_KeyWords")))
     back = read(xml)
     assert back.errors == []
-    assert back.items == result.items
+    # Word needs unique tags: a key used twice comes back with a suffix (`Book`, `Booka`).
+    expected = [
+        Item(i.item_type, {**i.fields, "citationKey": key}, i.creators, i.tags, i.notes)
+        if "citationKey" in i.fields
+        else i
+        for i, key in zip(result.items, unique_ids(result.items), strict=True)
+    ]
+    assert back.items == expected

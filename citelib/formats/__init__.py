@@ -259,7 +259,7 @@ def write_file(path: Path, items: Iterable[Item], format_name: str) -> None:
         # os.open applies the umask, so the new file gets the usual permissions (mkstemp: 0600).
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
-            with open(fd, "w", encoding="utf-8", newline="\n") as out:
+            with open(fd, "w", encoding="utf-8", newline="\n") as out, collector_paused():
                 fmt.write(items, out)
                 out.flush()
                 os.fsync(out.fileno())

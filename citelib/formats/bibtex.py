@@ -81,7 +81,13 @@ from bibtexparser.model import (
 from bibtexparser.splitter import Splitter
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.citekeys import generated_key, unique_ids
+from citelib.formats.citekeys import (
+    KeyParts,
+    generated_key,
+    key_parts,
+    unique_from_bases,
+    with_key_parts,
+)
 from citelib.formats.normalise import clean_doi, clean_pages
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
@@ -875,6 +881,11 @@ def escape_latex(text: str, *, dashes: bool = True, protect: bool = False) -> st
 def _escape_segment(text: str, dashes: bool, protect: bool) -> str:
     if not protect:
         return _escape_plain(text, dashes)
+    if _SPECIAL_CHAR.search(text) is None and not (dashes and "--" in text):
+        # Nothing to escape (most titles): only brace the words _protect picks, inline.
+        return " ".join(
+            "{" + word + "}" if word[1:] != word[1:].lower() else word for word in text.split(" ")
+        )
     return " ".join(_protected_word(w, dashes) for w in text.split(" "))
 
 
@@ -1720,10 +1731,10 @@ def dumps(items: Iterable[Item], *, biblatex: bool = False) -> str:
 
 
 def _write(items: Iterable[Item], out: TextIO, *, biblatex: bool) -> None:
-    listed = list(items)
-    keys = citation_keys(listed)
+    parts, items = with_key_parts(items)
+    keys = _unique_keys(parts)
     batch: list[str] = []
-    for index, (item, key) in enumerate(zip(listed, keys, strict=True)):
+    for index, (item, key) in enumerate(zip(items, keys, strict=True)):
         if index:
             batch.append("\n")
         batch.append(entry_text(item, key, biblatex=biblatex))
@@ -1739,20 +1750,15 @@ _KEY_UNSAFE: Final = re.compile(r"[\s,{}()\"#%'=\\~@]+")
 def citation_keys(items: Sequence[Item]) -> list[str]:
     """One unique BibTeX key per item: its citationKey without the characters keys cannot hold
     (space, `,{}()"#%'=\\~@`), else one made from the first creator and the year."""
-    proxies: list[Item] = []
-    for item in items:
-        key = item.fields.get("citationKey", "")
-        if key and _KEY_UNSAFE.search(key):
-            fields = dict(item.fields)
-            safe = _KEY_UNSAFE.sub("", key)
-            if safe:
-                fields["citationKey"] = safe
-            else:
-                del fields["citationKey"]
-            proxies.append(Item(item.item_type, fields, item.creators))
-        else:
-            proxies.append(item)
-    return unique_ids(proxies)
+    return _unique_keys([key_parts(item) for item in items])
+
+
+def _unique_keys(parts: Sequence[KeyParts]) -> list[str]:
+    bases = []
+    for own, made in parts:
+        safe = _KEY_UNSAFE.sub("", own) if own and _KEY_UNSAFE.search(own) else own
+        bases.append(safe or made)
+    return unique_from_bases(bases)
 
 
 _FIELD_NAME: Final = re.compile(r"[a-z][a-z0-9_.:+-]*")
@@ -1864,13 +1870,29 @@ def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
             out.append((name, "{" + value + "}" if braces else value))
             written.add(name)
 
+    # text() and plain() are _spaces + escape_latex + add, inlined: they run for every field
+    # of every item of a 100,000-item export.
     def text(name: str, value: str) -> None:
+        if not value:
+            return
+        if not (value.isprintable() and "  " not in value and value[0] != " " != value[-1]):
+            value = _WS.sub(" ", value).strip(" ")
+        if "--" in value or _SPECIAL_CHAR.search(value) is not None:
+            value = escape_latex(value)
         if value:
-            add(name, escape_latex(_spaces(value)))
+            out.append((name, "{" + value + "}"))
+            written.add(name)
 
     def plain(name: str, value: str) -> None:
+        if not value:
+            return
+        if not (value.isprintable() and "  " not in value and value[0] != " " != value[-1]):
+            value = _WS.sub(" ", value).strip(" ")
+        if _SPECIAL_CHAR.search(value) is not None:
+            value = escape_latex(value, dashes=False)
         if value:
-            add(name, escape_latex(_spaces(value), dashes=False))
+            out.append((name, "{" + value + "}"))
+            written.add(name)
 
     by_role: dict[str, list[str]] = {}
     for person in item.creators:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import count, product
 from string import ascii_lowercase
 from typing import Final
@@ -43,12 +43,35 @@ def ascii_letters(text: str) -> str:
 def generated_key(item: Item) -> str:
     """`FamilyYear` from the first author, else the first creator: `Muller2020`, `Anonnd`."""
     people = [c for c in item.creators if c.role == "author"] or item.creators
-    name = ""
-    if people:
-        first = people[0]
-        name = ascii_letters(first.literal or first.family)
-    year = parse_date(item.fields.get("date", "")).year
-    return f"{name or 'Anon'}{year if year is not None else 'nd'}"
+    first = people[0] if people else None
+    name = (first.literal or first.family) if first is not None else ""
+    return key_from(name, parse_date(item.fields.get("date", "")).year)
+
+
+def key_from(name: str, year: int | None) -> str:
+    """The generated key of an item whose first creator is called `name`, of `year`."""
+    return f"{ascii_letters(name) or 'Anon'}{year if year is not None else 'nd'}"
+
+
+# (the item's own citation key or "", the key generated for it): what writers need to give every
+# item a unique key. A source of items that can say them without being read whole (a library's
+# export, see Library.export_items) has a method `key_parts()` returning them in order.
+KeyParts = tuple[str, str]
+
+
+def key_parts(item: Item) -> KeyParts:
+    return item.fields.get("citationKey", ""), generated_key(item)
+
+
+def with_key_parts(items: Iterable[Item]) -> tuple[list[KeyParts], Iterable[Item]]:
+    """The key parts of `items`, and the items to write: the source itself when it can say its
+    key parts (then it is read once, lazily, as it is written), else the items as a list."""
+    source = getattr(items, "key_parts", None)
+    if callable(source):
+        parts: list[KeyParts] = source()
+        return parts, items
+    listed = list(items)
+    return [key_parts(item) for item in listed], listed
 
 
 def is_generated(key: str, item: Item) -> bool:
@@ -75,7 +98,11 @@ def unique_ids(items: Sequence[Item]) -> list[str]:
     Keys are compared case-insensitively (BibTeX treats `Smith2020` and `smith2020` as one), and
     a suffixed key never takes a key another item in the list already carries.
     """
-    bases = [item.fields.get("citationKey") or generated_key(item) for item in items]
+    return unique_from_bases([own or made for own, made in map(key_parts, items)])
+
+
+def unique_from_bases(bases: Sequence[str]) -> list[str]:
+    """`bases` made unique as unique_ids does (see there)."""
     taken_later = {base.casefold() for base in bases}
     used: set[str] = set()
     suffixes: dict[str, Iterator[str]] = {}

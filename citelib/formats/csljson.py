@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.citekeys import unique_ids
+from citelib.formats.citekeys import unique_from_bases, with_key_parts
 from citelib.gcpause import collector_paused
 from citelib.model import FIELD_SET, Creator, CreatorRole, Item, parse_date
 
@@ -1020,8 +1020,8 @@ def _date_value(text: str) -> dict[str, object]:
 
 def write(items: Iterable[Item], out: TextIO) -> None:
     """Write a JSON array with one record per line."""
-    items = list(items)
-    ids = unique_ids(items)
+    parts, items = with_key_parts(items)
+    ids = unique_from_bases([own or made for own, made in parts])
     out.write("[\n")
     for index, (item, csl_id) in enumerate(zip(items, ids, strict=True)):
         if index:

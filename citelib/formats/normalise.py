@@ -171,18 +171,22 @@ def normalise_item(item: Item) -> Item:
         elif value is not raw:
             fields[name] = value
     for creator in item.creators:
-        family, given, literal = creator.family, creator.given, creator.literal
-        if not (family.isascii() and given.isascii() and literal.isascii()) or (
-            family != family.strip() or given != given.strip() or literal != literal.strip()
-        ):
-            creator.family = _clean_text(family)
-            creator.given = _clean_text(given)
-            creator.literal = _clean_text(literal)
+        value = creator.family
+        if value and (not value.isascii() or value[0] <= " " or value[-1] <= " "):
+            creator.family = _clean_text(value)
+        value = creator.given
+        if value and (not value.isascii() or value[0] <= " " or value[-1] <= " "):
+            creator.given = _clean_text(value)
+        value = creator.literal
+        if value and (not value.isascii() or value[0] <= " " or value[-1] <= " "):
+            creator.literal = _clean_text(value)
     if item.tags:
         seen: set[str] = set()
         tags: list[str] = []
         for tag in item.tags:
-            clean = clean_tag(_clean_text(tag))
+            clean = " ".join(tag.split())
+            if not clean.isascii():
+                clean = _clean_text(clean)
             folded = clean.casefold()
             if clean and folded not in seen:
                 seen.add(folded)

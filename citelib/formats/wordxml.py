@@ -69,7 +69,7 @@ from typing import Final, Literal, TextIO
 from lxml import etree
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.citekeys import unique_ids
+from citelib.formats.citekeys import unique_from_bases, unique_ids, with_key_parts
 from citelib.formats.normalise import clean_doi
 from citelib.gcpause import collector_paused
 from citelib.model import ITEM_TYPE_LABELS, Creator, CreatorRole, Item, note_text, parse_date
@@ -941,10 +941,11 @@ def _date_in(year: str, month: str, day: str) -> str:
 
 def write(items: Iterable[Item], out: TextIO) -> None:
     """Write items as a Word `Sources.xml`; the caller's file encoding must be UTF-8."""
-    listed = list(items)
+    parts, items = with_key_parts(items)
+    tags = unique_from_bases([own or made for own, made in parts])
     out.write(HEADER)
     out.write("\r\n")
-    for item, tag in zip(listed, unique_ids(listed), strict=True):
+    for item, tag in zip(items, tags, strict=True):
         out.write(source_xml(item, tag))
         out.write("\r\n")
     out.write(FOOTER)

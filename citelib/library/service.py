@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    case,
     delete,
     func,
     insert,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 
 from citelib import backup, search
 from citelib.errors import HistoryLost, InvalidValue, LibraryError, NotFound
+from citelib.formats.citekeys import key_from
 from citelib.gcpause import collector_paused
 from citelib.library import duplicates
 from citelib.library import rows as rowmap
@@ -177,6 +179,24 @@ class _Tx:
         )
 
 
+class ExportItems:
+    """Items of a library read lazily, in batches, for a writer (see Library.export_items)."""
+
+    def __init__(self, lib: Library, ids: list[int], batch: int) -> None:
+        self._lib = lib
+        self._ids = ids
+        self._batch = batch
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[Item]:
+        return self._lib.iter_items(self._ids, self._batch)
+
+    def key_parts(self) -> list[tuple[str, str]]:
+        return self._lib.key_parts(self._ids)
+
+
 class Library:
     """One library folder: `library.sqlite`, `files/`, `backups/` (DESIGN §2)."""
 
@@ -322,7 +342,7 @@ class Library:
         Zotero's rule (see `citelib.library.duplicates`), against the library's items outside
         the Trash and among the items themselves.
         """
-        with self.db.read() as conn:
+        with collector_paused(), self.db.read() as conn:
             return duplicates.find(conn, items)
 
     def get_item(self, item: int | str) -> Item:
@@ -342,6 +362,40 @@ class Library:
         """Whole items in batches, for exports of any size."""
         for start in range(0, len(ids), batch):
             yield from self.get_items(ids[start : start + batch])
+
+    def export_items(self, ids: Sequence[int], batch: int = 2000) -> ExportItems:
+        """The items with these ids, to hand to a format writer: read in batches while it
+        writes, and able to say every item's key parts first (`citekeys.with_key_parts`), so a
+        100,000-item export never holds all items in memory."""
+        return ExportItems(self, list(ids), batch)
+
+    def key_parts(self, ids: Sequence[int]) -> list[tuple[str, str]]:
+        """(citation key or "", generated key) of each item, in the order of `ids`: the name of
+        the first author (else first creator) and the year, looked up by index per item."""
+        i, c = schema.items, schema.creators
+
+        def first_name(*where: ColumnElement[bool]) -> Any:
+            name = case((c.c.literal != "", c.c.literal), else_=c.c.family)
+            return (
+                select(name)
+                .where(c.c.item_id == i.c.id, *where)
+                .order_by(c.c.position)
+                .limit(1)
+                .scalar_subquery()
+            )
+
+        query = select(
+            i.c.id,
+            i.c.citation_key,
+            i.c.year,
+            func.coalesce(first_name(c.c.role == "author"), first_name(), ""),
+        ).where(ids_in(i.c.id, ids))
+        with self.db.read() as conn:
+            found = {
+                item_id: (key or "", key_from(name, year))
+                for item_id, key, year, name in conn.execute(query).all()
+            }
+        return [found[item_id] for item_id in ids if item_id in found]
 
     def item_ids_for_keys(self, keys: Sequence[str]) -> list[int]:
         with self.db.read() as conn:
@@ -548,7 +602,8 @@ class Library:
             first_id = sqlite.next_rowid(conn, "items")
             ids = list(range(first_id, first_id + total))
             keys = self._fresh_keys(conn, "items", total)
-            names = sorted({t for it in new_items for t in _clean_tags(it.tags)} | set(extra_tags))
+            item_tags = [_clean_tags(it.tags) for it in new_items]
+            names = sorted({t for tags_of in item_tags for t in tags_of} | set(extra_tags))
             tx.save(schema.tags, texts_in(schema.tags.c.name, names))
             tx.save_items(ids)
             tag_ids = self._ensure_tags(conn, names)
@@ -573,13 +628,13 @@ class Library:
                 fts_rows: list[tuple[Any, ...]] = []
                 for n in chunk:
                     item, item_id = new_items[n], ids[n]
-                    item_tags = _clean_tags(item.tags)
+                    own_tags = item_tags[n]
                     for t in extra_tags:
-                        if t not in item_tags:
-                            item_tags.append(t)
+                        if t not in own_tags:
+                            own_tags.append(t)
                     item_rows.append(rowmap.item_tuple(item, item_id, keys[n], now))
                     creator_rows.extend(rowmap.creator_tuples(item_id, item.creators))
-                    tag_rows.extend((item_id, tag_ids[t]) for t in item_tags)
+                    tag_rows.extend((item_id, tag_ids[t]) for t in own_tags)
                     note_rows.extend(
                         (next(note_keys), item_id, pos, note, now, now)
                         for pos, note in enumerate(item.notes)
@@ -587,7 +642,7 @@ class Library:
                     fts_rows.append(
                         rowmap.fts_tuple(
                             item_id,
-                            Item(item.item_type, item.fields, item.creators, item_tags, item.notes),
+                            Item(item.item_type, item.fields, item.creators, own_tags, item.notes),
                         )
                     )
                 cur.executemany(item_sql, item_rows)
@@ -1372,7 +1427,10 @@ def _scrub(item: Item) -> None:
 def _clean_tags(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for n in names:
-        n = n.replace("\x00", "").strip()
+        if "\x00" in n:
+            n = n.replace("\x00", "")
+        if n[:1].isspace() or n[-1:].isspace():
+            n = n.strip()
         if n and n not in out:
             out.append(n)
     return out
