@@ -692,6 +692,13 @@ def test_a_big_file_is_split_in_parts_without_losing_an_entry_or_a_line() -> Non
         (4 * n + 1, f"entry 'k{n}'") for n in sorted(broken)
     ]
     assert all("the entries after it are read" in p.message for p in result.errors)
+    # Streamed from disk line by line (bibtex.read_lines, as read_file does): the same result.
+    streamed = bibtex.read_lines(text.split("\n"))
+    assert (streamed.items, streamed.lines, streamed.problems) == (
+        result.items,
+        result.lines,
+        result.problems,
+    )
 
 
 def test_unclosed_last_entry_and_extra_closing_brace() -> None:

@@ -981,6 +981,46 @@ def read(text: str, source: str = "<input>") -> ReadResult:
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
+def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
+    """Parse BibTeX or BibLaTeX lines (without their line ends), as a file streamed from disk
+    gives them: the whole text is never in memory. Never raises."""
+    reader = _Reader(source)
+    with collector_paused(), _quiet_splitter():
+        reader.run_parts(_line_parts(lines))
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+
+
+# bibtexparser's splitter gets the text in parts of about _PART_CHARS characters, each cut just
+# before a line that starts with `@` (where the splitter itself ends an unclosed entry), so that
+# its blocks for a 100,000-entry file are never all in memory at once. Each part comes with
+# whether more text follows it.
+
+
+def _text_parts(text: str) -> Iterator[tuple[str, bool]]:
+    pos, size = 0, len(text)
+    while pos < size:
+        end = size
+        if pos + _PART_CHARS < size:
+            cut = text.find("\n@", pos + _PART_CHARS)
+            end = size if cut < 0 else cut + 1
+        yield text[pos:end], end < size
+        pos = end
+
+
+def _line_parts(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
+    buffer: list[str] = []
+    size = 0
+    for number, line in enumerate(lines):
+        if number == 0 and line.startswith("\ufeff"):
+            line = line[1:]
+        if size >= _PART_CHARS and line.startswith("@"):
+            yield "\n".join(buffer) + "\n", True
+            buffer, size = [], 0
+        buffer.append(line)
+        size += len(line) + 1
+    yield "\n".join(buffer), False
+
+
 class _Record:
     """One entry as split: its fields' expanded values, not yet mapped."""
 
@@ -1023,9 +1063,17 @@ class _Reader:
     def run(self, text: str) -> None:
         if text.startswith("\ufeff"):
             text = text[1:]
+        self.run_parts(_text_parts(text))
+
+    def run_parts(self, parts: Iterable[tuple[str, bool]]) -> None:
         records: list[_Record] = []
-        for library, offset in self.split(text):
-            self.blocks(library, offset, records)
+        offset = 1
+        for part, more in parts:
+            lines = part.count("\n")
+            self.next_part_line = offset + lines if more else None
+            for library, at in self.split(part, offset):
+                self.blocks(library, at, records)
+            offset += lines
         if not records and not self.errors():
             self.problem(None, None, "no entries: the file holds no BibTeX records", warning=True)
         self.convert(records)
@@ -1034,31 +1082,16 @@ class _Reader:
     def errors(self) -> bool:
         return any(p.severity == "error" for p in self.problems)
 
-    def split(self, text: str) -> Iterator[tuple[Library, int]]:
-        """bibtexparser's blocks, with the line offset to add to their (0-based) lines.
-
-        The text goes to the splitter in parts of about a megabyte, each cut just before a line
-        that starts with `@` (where the splitter itself ends an unclosed entry), so that its
-        blocks for a 100,000-entry file are never all in memory at once. Should the splitter
-        fail on a part (a bug of its own), each entry of that part is split on its own, so one
-        bad entry costs only itself.
-        """
-        pos, offset, size = 0, 1, len(text)
-        while pos < size:
-            end = size
-            if pos + _PART_CHARS < size:
-                cut = text.find("\n@", pos + _PART_CHARS)
-                end = size if cut < 0 else cut + 1
-            part = text[pos:end]
-            self.next_part_line = offset + part.count("\n") if end < size else None
-            try:
-                library = Splitter(part).split()
-            except Exception:  # bibtexparser may raise on input it cannot handle
-                yield from self.split_entries(part, offset)
-            else:
-                yield library, offset
-            offset += part.count("\n")
-            pos = end
+    def split(self, part: str, offset: int) -> Iterator[tuple[Library, int]]:
+        """bibtexparser's blocks of one part of the text (see _text_parts), with the line offset
+        to add to their (0-based) lines. Should the splitter fail on the part (a bug of its
+        own), each entry of the part is split on its own, so one bad entry costs only itself."""
+        try:
+            library = Splitter(part).split()
+        except Exception:  # bibtexparser may raise on input it cannot handle
+            yield from self.split_entries(part, offset)
+        else:
+            yield library, offset
 
     def split_entries(self, text: str, offset: int) -> Iterator[tuple[Library, int]]:
         for chunk in re.split(r"\n(?=[ \t]*@)", text):
