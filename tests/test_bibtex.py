@@ -11,6 +11,7 @@ import html
 import io
 import logging
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -669,6 +670,21 @@ def test_unbalanced_brace_in_the_middle_does_not_swallow_the_rest() -> None:
     ]
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in DATA.glob("*.bib")))
+def test_a_file_streamed_from_disk_reads_as_its_text(name: str) -> None:
+    """read_path (what read_file uses for UTF-8 files) against read on the whole text; only
+    jabref.bib has a crossref, the others are made into items part by part."""
+    path = DATA / name
+    streamed = bibtex.read_path(path, name)
+    whole = load(name)
+    assert (streamed.items, streamed.lines, streamed.problems, streamed.records) == (
+        whole.items,
+        whole.lines,
+        whole.problems,
+        whole.records,
+    )
+
+
 def test_a_big_file_is_split_in_parts_without_losing_an_entry_or_a_line() -> None:
     """The splitter gets the text in parts (bibtex._PART_CHARS); entries, line numbers and a
     broken entry right at the end of a part come out as from one piece."""
@@ -692,9 +708,19 @@ def test_a_big_file_is_split_in_parts_without_losing_an_entry_or_a_line() -> Non
         (4 * n + 1, f"entry 'k{n}'") for n in sorted(broken)
     ]
     assert all("the entries after it are read" in p.message for p in result.errors)
-    # Streamed from disk line by line (bibtex.read_lines, as read_file does): the same result.
+    # Streamed from disk line by line (read_lines), and made into items part by part
+    # (read_path, as read_file does, since no entry has a crossref): the same result.
     streamed = bibtex.read_lines(text.split("\n"))
     assert (streamed.items, streamed.lines, streamed.problems) == (
+        result.items,
+        result.lines,
+        result.problems,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.bib"
+        path.write_text(text, encoding="utf-8")
+        from_disk = bibtex.read_path(path, "<input>")
+    assert (from_disk.items, from_disk.lines, from_disk.problems) == (
         result.items,
         result.lines,
         result.problems,

@@ -211,3 +211,11 @@ def test_writing_from_the_library_in_batches_gives_the_same_file(tmp_path: Path)
             fmt.write(stored, from_list)
             fmt.write(lib.export_items(ids, batch=3), from_library)
             assert from_library.getvalue() == from_list.getvalue(), name
+
+
+def test_big_files_are_streamed_by_every_format_that_can_be() -> None:
+    """Which readers read from disk without the whole text (a 100k import stays under 1 GB)."""
+    streamed = {name for name, f in FORMATS.items() if f.read_lines is not None}
+    from_file = {name for name, f in FORMATS.items() if f.read_path is not None}
+    assert streamed == {"ris", "enw", "nbib", "bibtex", "biblatex"}
+    assert from_file == {"endnote-xml", "pubmed-xml", "bibtex", "biblatex"}

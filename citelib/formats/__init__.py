@@ -119,8 +119,26 @@ FORMATS: Final[dict[str, Format]] = {
         Format(
             "csljson", "CSL-JSON", (".json", ".csljson"), csljson.read, csljson.write, csljson.sniff
         ),
-        Format("bibtex", "BibTeX", (".bib", ".bibtex"), bibtex.read, bibtex.write, bibtex.sniff),
-        Format("biblatex", "BibLaTeX", (".bib",), bibtex.read, bibtex.write_biblatex, bibtex.sniff),
+        Format(
+            "bibtex",
+            "BibTeX",
+            (".bib", ".bibtex"),
+            bibtex.read,
+            bibtex.write,
+            bibtex.sniff,
+            bibtex.read_lines,
+            bibtex.read_path,
+        ),
+        Format(
+            "biblatex",
+            "BibLaTeX",
+            (".bib",),
+            bibtex.read,
+            bibtex.write_biblatex,
+            bibtex.sniff,
+            bibtex.read_lines,
+            bibtex.read_path,
+        ),
         Format("ris", "RIS", (".ris",), ris.read, ris.write, ris.sniff, ris.read_lines),
         Format(
             "enw",

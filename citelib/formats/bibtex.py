@@ -66,6 +66,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Final, Literal, TextIO
 
 from bibtexparser.exceptions import BlockAbortedException
@@ -88,6 +89,7 @@ from citelib.formats.citekeys import (
     unique_from_bases,
     with_key_parts,
 )
+from citelib.formats.encoding import iter_lines, sniff_file
 from citelib.formats.normalise import clean_doi, clean_pages
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
@@ -990,6 +992,29 @@ def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 
+def read_path(path: Path, source: str) -> ReadResult:
+    """Parse a BibTeX file streamed from disk. A file with no `crossref` anywhere (one quick
+    pass over its bytes tells) has its entries made into items part by part, so a 100,000-entry
+    import never holds them twice. Never raises on the file's content."""
+    codec, skip, _binary = sniff_file(path)
+    has_crossref = False
+    with path.open("rb") as fh:
+        tail = b""
+        while block := fh.read(1 << 20):
+            if _CROSSREF_BYTES.search(tail + block):
+                has_crossref = True
+                break
+            tail = block[-8:]
+    reader = _Reader(source)
+    with collector_paused(), _quiet_splitter():
+        lines = iter_lines(path, codec or "utf-8", skip)
+        reader.run_parts(_line_parts(lines), early=not has_crossref)
+    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+
+
+_CROSSREF_BYTES: Final = re.compile(rb"crossref", re.IGNORECASE)
+
+
 # bibtexparser's splitter gets the text in parts of about _PART_CHARS characters, each cut just
 # before a line that starts with `@` (where the splitter itself ends an unclosed entry), so that
 # its blocks for a 100,000-entry file are never all in memory at once. Each part comes with
@@ -1052,6 +1077,7 @@ class _Reader:
         self.records = 0
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.crossrefs = False  # whether any entry has a crossref (then all are kept to the end)
+        self.key_lines: dict[str, int] = {}  # each key (case-folded) and the line it is first on
         self.next_part_line: int | None = None  # where the next part of the text starts (split)
 
     def problem(
@@ -1065,16 +1091,24 @@ class _Reader:
             text = text[1:]
         self.run_parts(_text_parts(text))
 
-    def run_parts(self, parts: Iterable[tuple[str, bool]]) -> None:
+    def run_parts(self, parts: Iterable[tuple[str, bool]], *, early: bool = False) -> None:
+        """Split and convert the parts. With `early` (the caller knows no entry has a crossref)
+        each part's entries become items at once, so they are never all held twice."""
         records: list[_Record] = []
         offset = 1
+        entries = 0
         for part, more in parts:
             lines = part.count("\n")
             self.next_part_line = offset + lines if more else None
             for library, at in self.split(part, offset):
                 self.blocks(library, at, records)
             offset += lines
-        if not records and not self.errors():
+            if early:
+                entries += len(records)
+                self.convert(records)
+                records.clear()
+        entries += len(records)
+        if not entries and not self.errors():
             self.problem(None, None, "no entries: the file holds no BibTeX records", warning=True)
         self.convert(records)
         self.problems.sort(key=lambda p: p.line or 0)
@@ -1245,14 +1279,15 @@ class _Reader:
             folded = record.key.casefold()
             if not folded:
                 continue
-            first = by_key.get(folded)
-            if first is None:
+            first_line = self.key_lines.get(folded)
+            if first_line is None:
+                self.key_lines[folded] = record.line
                 by_key[folded] = record
             else:
                 self.problem(
                     record.line,
                     record.number,
-                    f"entry {record.key!r}: the key is used before (line {first.line}); "
+                    f"entry {record.key!r}: the key is used before (line {first_line}); "
                     "both entries are read",
                     warning=True,
                 )
