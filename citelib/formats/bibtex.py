@@ -2005,7 +2005,12 @@ def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
     if not biblatex and entry_type == "misc" and f.get("url") and "howpublished" not in written:
         add("howpublished", "\\url{" + _verbatim_out(f["url"]) + "}")
     if item.tags:
-        add("keywords", ", ".join(_keyword_out(t) for t in item.tags if t))
+        add(
+            "keywords",
+            ", ".join(
+                t if _KEYWORD_SPECIAL.search(t) is None else _keyword_out(t) for t in item.tags if t
+            ),
+        )
     notes = [escape_latex(t) for t in (_spaces(note_text(n)) for n in item.notes) if t]
     if notes:
         add("note", " \\\\ ".join(notes))
@@ -2041,6 +2046,10 @@ def _extra_line_out(line: str) -> str:
     text = escape_latex(line)
     # A line starting `@word{` would look like the start of an entry to bibtexparser.
     return "{@}" + text[1:] if text.startswith("@") else text
+
+
+# A keyword with none of these is written as it is (_keyword_out would return it unchanged).
+_KEYWORD_SPECIAL: Final = re.compile(r"[\\{}~^&%#_$,;\t\n\r\f\v]|-{2}|  |^ | $")
 
 
 def _keyword_out(tag: str) -> str:
