@@ -58,7 +58,7 @@ from collections.abc import Callable, Iterable
 from typing import Final, TextIO
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.normalise import clean_doi, person
+from citelib.formats.normalise import ISBN_TYPES, clean_doi, person, place_serial
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
 
@@ -143,9 +143,6 @@ PERIODICAL_TYPES: Final[frozenset[str]] = frozenset(
     ("journalArticle", "magazineArticle", "newspaperArticle", "preprint")
 )
 # Types whose bare `%@` is an ISBN when its shape does not tell; all others take an ISSN.
-ISBN_TYPES: Final[frozenset[str]] = frozenset(
-    ("book", "bookSection", "conferencePaper", "report", "thesis")
-)
 # Continuation lines of these tags are paragraphs of one value; of LIST_TAGS, further values.
 PARAGRAPH_TAGS: Final[frozenset[str]] = frozenset(("X", "Z"))
 LIST_TAGS: Final[frozenset[str]] = frozenset(("A", "E", "Y", "?", "H", "K", "@", "U"))
@@ -162,10 +159,7 @@ _PUBMED: Final = re.compile(r"pubmed|medline|\bnlm\b|ncbi", re.IGNORECASE)
 
 _EXTRA_TAG: Final = re.compile(r"EndNote (%.|[a-z][a-z0-9/-]*): (.*)")
 _PMCID: Final = re.compile(r"PMC\d+")
-_ISSN: Final = re.compile(r"\d{4}-?\d{3}[\dXx]")
-_ISBN: Final = re.compile(r"(?:\d{9}[\dXx]|\d{12}[\dXx])")
 _QUALIFIER: Final = re.compile(r"\s*\([^)]*\)\s*$")
-_ISBN_SPLIT: Final = re.compile(r"[\s;,]+")
 _ISO_DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 _DASHES: Final = "-\u2013\u2014\u2212"
 _SPACES: Final = re.compile(r"\s*[\r\n]+\s*")
@@ -455,29 +449,10 @@ def _extra_note(rec: _Record, text: str, at: int) -> None:
 
 
 def _serial(rec: _Record, value: str, at: int) -> None:
-    """A `%@`: ISBN or ISSN by its shape, else by the item type; never overwriting."""
-    bare = _QUALIFIER.sub("", value)  # `1234-5678 (Print)`
-    if _ISSN.fullmatch(bare):
-        shape: str | None = "ISSN"
-    elif is_isbn(bare):
-        shape = "ISBN"
-    else:
-        shape = None
-    target = shape or ("ISBN" if rec.item_type in ISBN_TYPES else "ISSN")
-    other = "ISSN" if target == "ISBN" else "ISBN"
-    if value in (rec.fields.get("ISBN"), rec.fields.get("ISSN")):
-        return
-    if target not in rec.fields:
-        rec.fields[target] = value
-    elif shape is None and other not in rec.fields:
-        rec.fields[other] = value
-    else:
+    """A `%@`: ISBN or ISSN by its shape (`(Print)` and the like ignored), else by the item
+    type; never overwriting."""
+    if not place_serial(rec.fields, rec.item_type, value, _QUALIFIER.sub("", value)):
         rec.keep(at, "@", value)
-
-
-def is_isbn(value: str) -> bool:
-    parts = [p for p in _ISBN_SPLIT.split(value) if p]
-    return bool(parts) and all(_ISBN.fullmatch(p.replace("-", "")) for p in parts)
 
 
 def _dates(

@@ -47,7 +47,6 @@ from citelib.formats import Problem, ReadResult
 from citelib.formats.encoding import EncodedText
 from citelib.formats.endnote import (
     EXTRA_NOTE,
-    ISBN_TYPES,
     NUMBER_TYPES,
     PERIODICAL_TYPES,
     ROLES_OUT,
@@ -62,6 +61,7 @@ from citelib.formats.endnote import (
     resolve_type,
     type_name_out,
 )
+from citelib.formats.normalise import ISBN_TYPES
 from citelib.gcpause import collector_paused
 from citelib.model import Item
 

@@ -201,3 +201,45 @@ _CLEANERS: Final[dict[str, Callable[[str], str]]] = {
     "ISBN": clean_isbn,
     "ISSN": clean_issn,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# ISBN or ISSN? RIS `SN`, EndNote `%@` and Word's `b:StandardNumber` hold either.
+
+# Types whose serial number is an ISBN when its shape does not tell; all others take an ISSN.
+ISBN_TYPES: Final[frozenset[str]] = frozenset(
+    ("book", "bookSection", "conferencePaper", "report", "thesis")
+)
+_ISSN_SHAPE: Final = re.compile(r"\d{4}-?\d{3}[\dXx]")
+_ISBN_SHAPE: Final = re.compile(r"(?:\d{9}[\dXx]|\d{12}[\dXx])")
+_ISBN_SPLIT: Final = re.compile(r"[\s;,]+")
+
+
+def looks_like_isbn(value: str) -> bool:
+    """One or more ISBN-10/13 shapes (hyphens allowed), separated by spaces, `;` or `,`."""
+    parts = [p for p in _ISBN_SPLIT.split(value) if p]
+    return bool(parts) and all(_ISBN_SHAPE.fullmatch(p.replace("-", "")) for p in parts)
+
+
+def place_serial(fields: dict[str, str], item_type: str, value: str, shape: str = "") -> bool:
+    """Put a serial number into ISBN or ISSN: by the shape of `shape` (default: the value), else
+    by the item type (ISBN_TYPES); never overwriting. True when placed or already there; False
+    when both fields are taken (the caller keeps the value elsewhere)."""
+    text = shape or value
+    if _ISSN_SHAPE.fullmatch(text):
+        kind: str | None = "ISSN"
+    elif looks_like_isbn(text):
+        kind = "ISBN"
+    else:
+        kind = None
+    target = kind or ("ISBN" if item_type in ISBN_TYPES else "ISSN")
+    other = "ISSN" if target == "ISBN" else "ISBN"
+    if value in (fields.get("ISBN"), fields.get("ISSN")):
+        return True
+    if target not in fields:
+        fields[target] = value
+        return True
+    if kind is None and other not in fields:
+        fields[other] = value
+        return True
+    return False

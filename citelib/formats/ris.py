@@ -44,6 +44,7 @@ from collections.abc import Callable, Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
+from citelib.formats.normalise import ISBN_TYPES, place_serial
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, normalise_doi, note_text, parse_date
 
@@ -158,10 +159,6 @@ EXTRA_FIELDS: Final[frozenset[str]] = frozenset(
 # An all-digit AN is a PubMed ID unless DP/DB names another database (Embase, Web of Science).
 _PUBMED_DATABASE: Final = re.compile(r"pubmed|medline|\bnlm\b|ncbi", re.IGNORECASE)
 DATE_TAGS: Final[frozenset[str]] = frozenset(("PY", "Y1"))
-# Types whose bare SN is an ISBN when its shape does not tell; all others take an ISSN.
-ISBN_TYPES: Final[frozenset[str]] = frozenset(
-    ("book", "bookSection", "conferencePaper", "report", "thesis")
-)
 EXTRA_NOTE: Final = "Extra: "
 # `RIS XX:` lines of `extra` not written back as tags: TY and ER would break the record, and an
 # SP or EP would join the pages (`SP  - 5` + `EP  - 9` is `5-9`). They go out as `N1  - Extra:`.
@@ -172,9 +169,6 @@ _TAG_LINE: Final = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?:[ \t](.*))?$")
 _BROKEN_TAG: Final = re.compile(r"(?:[A-Z0-9]{1,4} {1,3}-|[A-Za-z0-9]{1,4} {2,}-)")
 _RIS_DATE: Final = re.compile(r"(\d{4})(?:/(\d{0,2})(?:/(\d{0,2})(?:/(.*))?)?)?")
 _ISO_DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?: (\d{2}:\d{2}(?::\d{2})?))?")
-_ISSN: Final = re.compile(r"\d{4}-?\d{3}[\dXx]")
-_ISBN: Final = re.compile(r"(?:\d{9}[\dXx]|\d{12}[\dXx])")
-_ISBN_SPLIT: Final = re.compile(r"[\s;,]+")
 _DASHES: Final = "-\u2013\u2014\u2212"
 _EXTRA_TAG: Final = re.compile(r"RIS ([A-Z][A-Z0-9]): (.*)")
 _SPACES: Final = re.compile(r"\s*[\r\n]+\s*")
@@ -446,21 +440,7 @@ def _extra_note(rec: _Record, text: str, line: int) -> None:
 
 def _serial(rec: _Record, value: str, line: int) -> None:
     """An SN: ISBN or ISSN by its shape, else by the item type; never overwriting."""
-    if _ISSN.fullmatch(value):
-        shape: str | None = "ISSN"
-    elif _is_isbn(value):
-        shape = "ISBN"
-    else:
-        shape = None
-    target = shape or ("ISBN" if rec.item_type in ISBN_TYPES else "ISSN")
-    other = "ISSN" if target == "ISBN" else "ISBN"
-    if value in (rec.fields.get("ISBN"), rec.fields.get("ISSN")):
-        return
-    if target not in rec.fields:
-        rec.fields[target] = value
-    elif shape is None and other not in rec.fields:
-        rec.fields[other] = value
-    else:
+    if not place_serial(rec.fields, rec.item_type, value):
         rec.keep(line, "SN", value)
 
 
@@ -470,11 +450,6 @@ def _doi(value: str) -> str:
     while doi and doi != value:
         value, doi = doi, normalise_doi(doi)
     return doi or value
-
-
-def _is_isbn(value: str) -> bool:
-    parts = [p for p in _ISBN_SPLIT.split(value) if p]
-    return bool(parts) and all(_ISBN.fullmatch(p.replace("-", "")) for p in parts)
 
 
 def _date_in(value: str) -> str:

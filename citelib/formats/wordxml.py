@@ -70,7 +70,7 @@ from lxml import etree
 
 from citelib.formats import Problem, ReadResult
 from citelib.formats.citekeys import unique_from_bases, unique_ids, with_key_parts
-from citelib.formats.normalise import clean_doi
+from citelib.formats.normalise import ISBN_TYPES, clean_doi
 from citelib.gcpause import collector_paused
 from citelib.model import ITEM_TYPE_LABELS, Creator, CreatorRole, Item, note_text, parse_date
 
@@ -249,10 +249,6 @@ LABELS: Final[frozenset[str]] = frozenset(
         KEYWORD_LABEL,
         NOTE_LABEL,
     )
-)
-# Types whose b:StandardNumber is an ISBN when its shape does not tell; all others an ISSN.
-ISBN_TYPES: Final[frozenset[str]] = frozenset(
-    ("book", "bookSection", "conferencePaper", "report", "thesis")
 )
 MONTHS: Final[tuple[str, ...]] = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
