@@ -361,15 +361,13 @@ def test_external_entities_are_never_resolved(tmp_path: Path) -> None:
     ]
 
 
-def test_billion_laughs_is_refused_quickly() -> None:
+def test_billion_laughs_is_never_expanded() -> None:
     entities = '<!ENTITY a "lol">' + "".join(
         f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9)
     )
     text = f"<!DOCTYPE xml [{entities}]><xml><records><record><titles><title>&j;</title>"
     text += "</titles></record></records></xml>"
-    start = time.monotonic()
-    result = read(text)
-    assert time.monotonic() - start < 2
+    result = read(text)  # an expansion would be 3 GB of `lol` (pytest-timeout would stop it)
     assert all(len(i.title) < 100 for i in result.items)
     assert result.items == [] or result.items[0].title == "&j;"
 

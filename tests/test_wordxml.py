@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import io
-import time
 from pathlib import Path
 
 import pytest
@@ -489,15 +488,13 @@ def test_external_entity_is_never_resolved(tmp_path: Path) -> None:
     ]
 
 
-def test_billion_laughs_is_refused_quickly() -> None:
+def test_billion_laughs_is_never_expanded() -> None:
     lol = '<!ENTITY lol0 "lol">' + "".join(
         f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10)
     )
     xml = f'<!DOCTYPE b:Sources [{lol}]><b:Sources xmlns:b="{NS}"><b:Source><b:Title>&lol9;'
     xml += "</b:Title></b:Source></b:Sources>"
-    start = time.perf_counter()
-    result = read(xml)
-    assert time.perf_counter() - start < 2
+    result = read(xml)  # expanded it would be 3 GB of `lol` (pytest-timeout would stop it)
     assert result.items == []
     assert len(result.errors) == 1
     assert "not well-formed XML" in result.errors[0].message
