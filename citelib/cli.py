@@ -14,7 +14,9 @@ import sqlite3
 import sys
 import tempfile
 import traceback
+from bisect import bisect_right
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 from typing import TextIO
 
@@ -230,11 +232,13 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
             _fail(f"{path}: no references found; nothing imported")
             return EXIT_FAIL
     valid = [item for r in results for item in r.items]
-    where = [
-        r.where(i, str(path))
-        for r, path in zip(results, args.files, strict=True)
-        for i in range(len(r.items))
-    ]
+    starts = list(accumulate((len(r.items) for r in results), initial=0))
+
+    def where(n: int) -> str:
+        """`file:line` of item n of `valid` (the files' items one after another)."""
+        k = bisect_right(starts, n) - 1
+        return results[k].where(n - starts[k], str(args.files[k]))
+
     if errors:
         for problem in errors:
             print(problem, file=sys.stderr)
@@ -255,9 +259,9 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
         if dup.library_id is not None:
             other = f"library item {dup.library_key} {dup.library_title!r}"
         else:
-            other = f"the record at {where[dup.earlier or 0]}"
+            other = f"the record at {where(dup.earlier or 0)}"
         print(
-            f"{where[dup.index]}: {title!r} is likely a duplicate of {other} ({dup.reason}); "
+            f"{where(dup.index)}: {title!r} is likely a duplicate of {other} ({dup.reason}); "
             f"{verb}",
             file=sys.stderr,
         )

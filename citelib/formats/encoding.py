@@ -81,6 +81,14 @@ def looks_binary(data: bytes) -> bool:
 _BLOCK: Final = 1 << 20
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of a text, without their line ends (CRLF, CR or LF), as iter_lines gives a
+    file's: what every line-based reader's `read(text)` hands to its `read_lines`."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.split("\n")
+
+
 def _bom(head: bytes) -> tuple[str, int] | None:
     for bom, codec in _BOMS:
         if head.startswith(bom):

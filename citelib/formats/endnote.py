@@ -58,6 +58,7 @@ from collections.abc import Callable, Iterable
 from typing import Final, TextIO
 
 from citelib.formats import Problem, ReadResult
+from citelib.formats.encoding import split_lines
 from citelib.formats.normalise import ISBN_TYPES, clean_doi, person, place_serial
 from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
@@ -189,9 +190,7 @@ def sniff(head: str) -> bool:
 
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse EndNote tagged text into items and problems. Never raises."""
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return read_lines(text.split("\n"), source)
+    return read_lines(split_lines(text), source)
 
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Final, TextIO
 
 from citelib.formats import Problem, ReadResult
+from citelib.formats.encoding import split_lines
 from citelib.formats.normalise import clean_doi, clean_issn
 from citelib.gcpause import collector_paused
 from citelib.model import CREATOR_ROLES, ITEM_TYPES, Creator, CreatorRole, Item, note_text
@@ -154,7 +155,6 @@ EXTRA_PREFIX: Final = "PubMed "
 _NOT_WRITTEN_BACK: Final[frozenset[str]] = frozenset(("PMID",))
 _NAME_SUFFIXES: Final[frozenset[str]] = frozenset(("Jr", "Sr", "2nd", "3rd", "4th", "II", "III"))
 
-_LINES: Final = re.compile(r"\r\n|\r|\n")
 _TAG_LINE: Final = re.compile(r"(?=[A-Z][A-Z0-9 ]{3}-)([A-Z][A-Z0-9]{1,3}) *-(?:[ \t](.*))?$")
 _BROKEN_TAG: Final = re.compile(r"[A-Za-z][A-Za-z0-9]{1,3} *-(?:\s|$)")
 _ID_KIND: Final = re.compile(r"(.*?)\s*\[([A-Za-z]+)\]\s*$")
@@ -208,7 +208,7 @@ def type_from_publication_types(types: Iterable[str]) -> tuple[str, str] | None:
 def sniff(head: str) -> bool:
     """Whether a file starts like MEDLINE: a first tag line `PMID- `, or four-wide tag lines that
     include a tag RIS does not have (RIS's `TI  - ` lines look the same)."""
-    lines = [line for line in _LINES.split(head.lstrip("\ufeff \t\r\n")) if line.strip()]
+    lines = [line for line in split_lines(head.lstrip("\ufeff \t\r\n")) if line.strip()]
     if not lines:
         return False
     if lines[0].startswith("PMID-"):
@@ -228,7 +228,7 @@ _MEDLINE_ONLY: Final = frozenset(("PT", "VI", "IP", "PG", "JT", "TA", "MH", "OT"
 
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse MEDLINE text into items and problems. Never raises."""
-    return read_lines(_LINES.split(text), source)
+    return read_lines(split_lines(text), source)
 
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:

@@ -44,9 +44,10 @@ from collections.abc import Callable, Iterable
 from typing import Final, Literal, TextIO
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.normalise import ISBN_TYPES, place_serial
+from citelib.formats.encoding import split_lines
+from citelib.formats.normalise import ISBN_TYPES, clean_doi, place_serial
 from citelib.gcpause import collector_paused
-from citelib.model import Creator, CreatorRole, Item, normalise_doi, note_text, parse_date
+from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
 
 # citelib type -> the TY written. Preprints are `GEN` with `M3  - Preprint` (PREPRINT_MARK).
 TYPES_OUT: Final[dict[str, str]] = {
@@ -164,7 +165,6 @@ EXTRA_NOTE: Final = "Extra: "
 # SP or EP would join the pages (`SP  - 5` + `EP  - 9` is `5-9`). They go out as `N1  - Extra:`.
 _NOT_WRITTEN_BACK: Final[frozenset[str]] = frozenset(("TY", "ER", "SP", "EP"))
 
-_LINES: Final = re.compile(r"\r\n|\r|\n")
 _TAG_LINE: Final = re.compile(r"([A-Z][A-Z0-9]) {1,2}-(?:[ \t](.*))?$")
 _BROKEN_TAG: Final = re.compile(r"(?:[A-Z0-9]{1,4} {1,3}-|[A-Za-z0-9]{1,4} {2,}-)")
 _RIS_DATE: Final = re.compile(r"(\d{4})(?:/(\d{0,2})(?:/(\d{0,2})(?:/(.*))?)?)?")
@@ -188,7 +188,7 @@ def sniff(head: str) -> bool:
 
 def read(text: str, source: str = "<input>") -> ReadResult:
     """Parse RIS text into items and problems. Never raises."""
-    return read_lines(_LINES.split(text), source)
+    return read_lines(split_lines(text), source)
 
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
@@ -369,7 +369,7 @@ def _item(entries: list[tuple[str, str, int]]) -> tuple[Item, list[str]]:
             else:
                 rec.keep(line, tag, value)
         elif tag == "DO":
-            rec.put("DOI", _doi(value), line, tag)
+            rec.put("DOI", clean_doi(value), line, tag)
         elif tag == "UR":
             rec.put("url", value, line, tag)
         elif tag == "SN":
@@ -442,14 +442,6 @@ def _serial(rec: _Record, value: str, line: int) -> None:
     """An SN: ISBN or ISSN by its shape, else by the item type; never overwriting."""
     if not place_serial(rec.fields, rec.item_type, value):
         rec.keep(line, "SN", value)
-
-
-def _doi(value: str) -> str:
-    """The DOI without its `https://doi.org/` or `doi:` prefixes (`doi:doi:` too)."""
-    doi = normalise_doi(value)
-    while doi and doi != value:
-        value, doi = doi, normalise_doi(doi)
-    return doi or value
 
 
 def _date_in(value: str) -> str:
