@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from citelib.formats import ReadResult, bibtex
@@ -1144,3 +1144,72 @@ def test_any_text_reads_without_exception(text: str) -> None:
         back = read(dumps(result.items, biblatex=biblatex))
         assert back.errors == []
         assert len(back.items) == len(result.items)
+
+
+# The writer's quick paths (entry_text runs for every item of a 100,000-item export) must write
+# exactly what the general functions write.
+_TRICKY = st.lists(
+    st.sampled_from(
+        [*"aAbZé Σİ-–{}\\$%&_^~#,;\n\t\r\f\v\x01\u00a0", "and", " and ", "AND", "--", "  ", "12"]
+    ),
+    max_size=14,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TRICKY)
+def test_quick_escape_of_long_text_is_escape_latex(text: str) -> None:
+    assert bibtex._escape_long(text) == escape_latex(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_TRICKY, max_size=4))
+@example(["a ", "b"])
+@example(["a", " b"])
+@example(["a", "b "])
+@example([" a", "b"])
+@example(["a", "", "b--c"])
+def test_keywords_tested_at_once_are_written_as_each_alone(tags: list[str]) -> None:
+    written = entry_text(Item("book", {"title": "T"}, tags=tags), "k")
+    expected = ", ".join(bibtex._keyword_out(t) for t in tags if t)
+    if expected:
+        assert written == f"@book{{k,\n  title = {{T}},\n  keywords = {{{expected}}}\n}}\n"
+    else:
+        assert written == "@book{k,\n  title = {T}\n}\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TRICKY, _TRICKY, st.sampled_from(["", "", "Org and Co", "A, B"]))
+def test_names_tested_at_once_are_written_as_name_text(
+    family: str, given_name: str, literal: str
+) -> None:
+    person = Creator(family, given_name, literal)
+    written = entry_text(Item("book", {"title": "T"}, [person]), "k")
+    assert written == f"@book{{k,\n  author = {{{name_text(person)}}},\n  title = {{T}}\n}}\n"
+
+
+def test_quick_paths_on_the_usual_values() -> None:
+    item = Item(
+        "journalArticle",
+        {
+            "title": "CAR-NK cells in HER2+ gastric cancer",
+            "abstract": "Response in 45% of\tpatients;  p_value < 0.05 -- see $x^2$ and {braces}",
+            "pages": "12-19",
+            "DOI": "10.1000/x{y}",
+        },
+        [Creator("Anderson", "Sandra"), Creator("Smith and Sons", "Ltd"), Creator("Li", "")],
+        tags=["CAR-NK", " adoptive  cell transfer", "a;b"],
+    )
+    text = entry_text(item, "k")
+    assert "  author = {Anderson, Sandra and {Smith and Sons}, Ltd and Li}" in text
+    assert "  title = {{CAR-NK} cells in {HER2+} gastric cancer}" in text
+    assert "  pages = {12--19}" in text
+    assert "  doi = {10.1000/x{y}}" in text
+    assert (
+        "  abstract = {Response in 45\\% of patients; p\\_value < 0.05 -{}- see $x^2$ and "
+        "{\\textbraceleft}braces{\\textbraceright}}"
+    ) in text
+    assert "  keywords = {CAR-NK, adoptive cell transfer, {a;b}}" in text
+    assert only(text).fields["abstract"] == (
+        "Response in 45% of patients; p_value < 0.05 -- see $x^2$ and {braces}"
+    )

@@ -64,7 +64,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Final, Literal, TextIO
@@ -799,6 +799,7 @@ _ESCAPE_MAP: Final[dict[str, str]] = {
     "$": "\\$",
 }
 _SPECIAL_CHAR: Final = re.compile(r"[\\{}~^&%#_$]")
+_ESCAPE_SIMPLE: Final = tuple((c, e) for c, e in _ESCAPE_MAP.items() if c not in "\\{}")
 
 
 def _needs_escape(text: str) -> bool:
@@ -846,10 +847,33 @@ def _math_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _escape_plain(text: str, dashes: bool) -> str:
-    # A regex with a callback: str.translate with a dict is slow on long abstracts.
-    if _SPECIAL_CHAR.search(text) is not None:
+    if "\\" in text or "{" in text or "}" in text:
+        # Their escapes hold backslashes and braces: one pass with a callback.
         text = _SPECIAL_CHAR.sub(_escape_char, text)
+    elif _SPECIAL_CHAR.search(text) is not None:
+        # The other escapes hold no special but their own character, so one replace per
+        # character present is safe in any order (and much faster on long abstracts than a
+        # regex callback or str.translate with a dict).
+        for char, escaped in _ESCAPE_SIMPLE:
+            if char in text:
+                text = text.replace(char, escaped)
     if dashes and "--" in text:
+        text = _DOUBLE_DASH.sub("-{}", text)
+    return text
+
+
+def _escape_long(text: str) -> str:
+    """escape_latex(text), quickest for long text: without a `$` (math spans), it is a few
+    substring tests and replaces, never a regex search over the whole text."""
+    if "$" in text:
+        return escape_latex(text)
+    if "\\" in text or "{" in text or "}" in text:
+        text = _SPECIAL_CHAR.sub(_escape_char, text)
+    else:
+        for char, escaped in _ESCAPE_SIMPLE:
+            if char in text:
+                text = text.replace(char, escaped)
+    if "--" in text:
         text = _DOUBLE_DASH.sub("-{}", text)
     return text
 
@@ -884,11 +908,21 @@ def _escape_segment(text: str, dashes: bool, protect: bool) -> str:
     if not protect:
         return _escape_plain(text, dashes)
     if _SPECIAL_CHAR.search(text) is None and not (dashes and "--" in text):
-        # Nothing to escape (most titles): only brace the words _protect picks, inline.
-        return " ".join(
-            "{" + word + "}" if word[1:] != word[1:].lower() else word for word in text.split(" ")
-        )
+        # Nothing to escape (most titles): only brace the words _protect picks.
+        return _brace_capitals(text)
     return " ".join(_protected_word(w, dashes) for w in text.split(" "))
+
+
+# An ASCII word (between single spaces) with a capital after its first letter: the words
+# _protect picks, when the text is ASCII.
+_ASCII_CAPITALS_WORD: Final = re.compile(r"(?<![^ ])([^ ][^ A-Z]*[A-Z][^ ]*)")
+
+
+def _brace_capitals(text: str) -> str:
+    """The words of text (split at single spaces) that _protect picks, in braces."""
+    if text.isascii():
+        return _ASCII_CAPITALS_WORD.sub(r"{\1}", text)
+    return " ".join("{" + w + "}" if w[1:] != w[1:].lower() else w for w in text.split(" "))
 
 
 def _protected_word(word: str, dashes: bool) -> str:
@@ -926,7 +960,7 @@ def _title_needs_raw(raw: str) -> tuple[str, bool]:
         return _text(raw), False
     display = _text(raw)
     if not _needs_escape(display):
-        ours = " ".join("{" + w + "}" if _protect(w) else w for w in display.split(" "))
+        ours = _brace_capitals(display)
     else:
         ours = escape_latex(display, protect=True)
     if ours == raw:
@@ -1836,6 +1870,7 @@ _SIMPLE_WORD: Final = re.compile(r"[^\W\d_][\w.'’-]*")
 # What makes a name part need escaping or braces: a LaTeX special, a comma, the word `and`.
 _NAME_NEEDS: Final = re.compile(r"[\\{}~^&%#_$,]|(?:^|[ \t\n\r\f\v])and(?:[ \t\n\r\f\v]|$)", re.I)
 _AND_WORD: Final = re.compile(r"(?:^|[ \t\n\r\f\v])and(?:[ \t\n\r\f\v]|$)", re.IGNORECASE)
+_NAME_SPECIAL: Final = re.compile(r"[\\{}~^&%#_$,]")  # _NAME_NEEDS is this or _AND_WORD
 _ISO_DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -1880,7 +1915,7 @@ def _raw_ok(value: str) -> bool:
 def _verbatim_out(value: str) -> str:
     """A URL or DOI as written: as it is, unless its braces would not balance."""
     value = _spaces(value)
-    if _balanced(value) and not value.endswith("\\"):
+    if not value.endswith("\\") and (("{" not in value and "}" not in value) or _balanced(value)):
         return value
     return value.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
 
@@ -1893,20 +1928,47 @@ def _type_for(item: Item, biblatex: bool) -> str:
     return entry_type
 
 
-def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
-    """One item as a BibTeX (or BibLaTeX) entry, ending with a newline."""
-    f = item.fields
-    kind = item.item_type
-    entry_type = _type_for(item, biblatex)
-    lines = [line.strip(_WS_CHARS) for line in f.get("extra", "").split("\n")]
-    lines = [line for line in lines if line]
+# How entry_text writes each FIELDS_OUT field, worked out once per (item type, BibTeX or
+# BibLaTeX): (canonical field, field name written, how).
+_DATE, _PAGES, _VERBATIM, _TEXT, _PLAIN, _THESIS_GENRE = range(6)
+_PLANS: dict[tuple[str, bool], tuple[tuple[str, str, int], ...]] = {}
+
+
+def _plan(kind: str, biblatex: bool) -> tuple[tuple[str, str, int], ...]:
+    plan = _PLANS.get((kind, biblatex))
+    if plan is not None:
+        return plan
+    rows = []
+    for canonical, bibtex_name, biblatex_name in FIELDS_OUT:
+        name = _field_name(canonical, biblatex_name if biblatex else bibtex_name, kind, biblatex)
+        if canonical == "date":
+            how = _DATE
+        elif canonical == "pages":
+            how = _PAGES
+        elif canonical in ("DOI", "url"):
+            how = _VERBATIM
+        elif canonical == "genre" and kind == "thesis" and not biblatex:
+            how = _THESIS_GENRE
+        elif canonical in _TEXT_FIELDS:
+            how = _TEXT
+        else:
+            how = _PLAIN
+        rows.append((canonical, name, how))
+    plan = _PLANS[(kind, biblatex)] = tuple(rows)
+    return plan
+
+
+def _extra_directives(
+    lines: list[str], kind: str, title: str
+) -> tuple[set[int], str, set[str], str]:
+    """The `extra` lines the writer turns back into what they stand for: (their indexes, the
+    entry type a document had, the roles with `and others`, the title as written)."""
     used: set[int] = set()
+    entry_type = ""
     title_raw = ""
     others: set[str] = set()
-    type_done = False
-    title = f.get("title", "")
     for index, line in enumerate(lines):
-        if line.startswith(TYPE_LINE) and not type_done:
+        if line.startswith(TYPE_LINE) and not entry_type:
             code = line[len(TYPE_LINE) :].strip()
             if (
                 kind == "document"
@@ -1915,7 +1977,6 @@ def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
                 and code not in _NON_RECORDS
             ):
                 entry_type = code
-                type_done = True
                 used.add(index)
         elif line.startswith(TITLE_LINE) and not title_raw:
             raw = line[len(TITLE_LINE) :]
@@ -1929,94 +1990,149 @@ def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
             if name in ROLES_IN and name not in others:
                 others.add(name)
                 used.add(index)
+    return used, entry_type, others, title_raw
 
-    out: list[tuple[str, str]] = []  # (field, value as written with its delimiters)
-    written: set[str] = set()
 
-    def add(name: str, value: str, braces: bool = True) -> None:
-        if value:
-            out.append((name, "{" + value + "}" if braces else value))
-            written.add(name)
+def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
+    """One item as a BibTeX (or BibLaTeX) entry, ending with a newline."""
+    # Written for speed (it runs for every item of a 100,000-item export): fields go straight
+    # into `out` as `  name = {value}` lines, and the usual values skip the escaping functions.
+    f = item.fields
+    kind = item.item_type
+    entry_type = _type_for(item, biblatex)
+    title = f.get("title", "")
+    extra = f.get("extra", "")
+    lines: list[str] = []
+    used: set[int] = set()
+    others: set[str] = set()
+    title_raw = ""
+    if extra:
+        lines = [line for line in (x.strip(_WS_CHARS) for x in extra.split("\n")) if line]
+        used, document_type, others, title_raw = _extra_directives(lines, kind, title)
+        entry_type = document_type or entry_type
 
-    # text() and plain() are _spaces + escape_latex + add, inlined: they run for every field
-    # of every item of a 100,000-item export.
-    def text(name: str, value: str) -> None:
-        if not value:
-            return
-        if not (value.isprintable() and "  " not in value and value[0] != " " != value[-1]):
-            value = _WS.sub(" ", value).strip(" ")
-        if "--" in value or _SPECIAL_CHAR.search(value) is not None:
-            value = escape_latex(value)
-        if value:
-            out.append((name, "{" + value + "}"))
-            written.add(name)
-
-    def plain(name: str, value: str) -> None:
-        if not value:
-            return
-        if not (value.isprintable() and "  " not in value and value[0] != " " != value[-1]):
-            value = _WS.sub(" ", value).strip(" ")
-        if _SPECIAL_CHAR.search(value) is not None:
-            value = escape_latex(value, dashes=False)
-        if value:
-            out.append((name, "{" + value + "}"))
-            written.add(name)
-
-    by_role: dict[str, list[str]] = {}
-    for person in item.creators:
-        by_role.setdefault(ROLES_OUT.get(person.role, "contributor"), []).append(name_text(person))
-    for name in others:
-        by_role.setdefault(name, []).append("others")
+    out: list[str] = []
     subtype = _subtype(item, entry_type, biblatex)
     if subtype:
-        add("entrysubtype", subtype)
-    for name in ROLES_IN:
-        if name in by_role:
-            add(name, " and ".join(by_role[name]))
+        out.append(f"  entrysubtype = {{{subtype}}}")
+    if item.creators or others:
+        by_role: dict[str, list[str]] = {}
+        for person in item.creators:
+            role = ROLES_OUT.get(person.role, "contributor")
+            # Both parts searched at once: the line end between them counts as white space,
+            # so the search finds whatever a search of each part would (see _NAME_NEEDS).
+            both = f"{person.family}\n{person.given}"
+            if (
+                person.given
+                and not person.literal
+                and _NAME_SPECIAL.search(both) is None
+                and ("and" not in both.lower() or _AND_WORD.search(both) is None)
+            ):
+                written_name = f"{person.family}, {person.given}"
+            else:
+                written_name = name_text(person)
+            if role in by_role:
+                by_role[role].append(written_name)
+            else:
+                by_role[role] = [written_name]
+        for name in others:
+            by_role.setdefault(name, []).append("others")
+        for name in ROLES_IN:
+            if name in by_role:
+                out.append(f"  {name} = {{{' and '.join(by_role[name])}}}")
     if title_raw:
-        add("title", title_raw)
+        out.append(f"  title = {{{title_raw}}}")
     elif title:
-        add("title", escape_latex(_spaces(title), protect=True))
-    for canonical, bibtex_name, biblatex_name in FIELDS_OUT:
+        value = escape_latex(_spaces(title), protect=True)
+        if value:
+            out.append(f"  title = {{{value}}}")
+    for canonical, name, how in _plan(kind, biblatex):
         value = f.get(canonical, "")
         if not value:
             continue
-        name = _field_name(canonical, biblatex_name if biblatex else bibtex_name, kind, biblatex)
-        if canonical == "date":
-            _write_date(value, add, plain, biblatex)
-        elif canonical == "pages":
-            add(name, _pages_out(value))
-        elif canonical in ("DOI", "url"):
-            add(name, _verbatim_out(value))
-        elif canonical == "genre" and kind == "thesis" and not biblatex:
-            if value not in (PHD_THESIS, MASTERS_THESIS):
-                text(name, value)
-        elif canonical in _TEXT_FIELDS:
-            text(name, value)
-        else:
-            plain(name, value)
+        if how in (_TEXT, _PLAIN):
+            if not (value.isprintable() and "  " not in value and value[0] != " " != value[-1]):
+                value = _WS.sub(" ", value).strip(" ")
+            if how == _TEXT:
+                if "--" in value or _SPECIAL_CHAR.search(value) is not None:
+                    value = escape_latex(value)
+            elif _SPECIAL_CHAR.search(value) is not None:
+                value = escape_latex(value, dashes=False)
+            if value:
+                out.append(f"  {name} = {{{value}}}")
+        elif how == _DATE:
+            out.extend(_date_lines(value, biblatex))
+        elif how == _PAGES:
+            value = _pages_out(value)
+            if value:
+                out.append(f"  {name} = {{{value}}}")
+        elif how == _VERBATIM:
+            value = _verbatim_out(value)
+            if value:
+                out.append(f"  {name} = {{{value}}}")
+        elif value not in (PHD_THESIS, MASTERS_THESIS):  # _THESIS_GENRE: the entry type says it
+            value = _spaces(value)
+            if "--" in value or _SPECIAL_CHAR.search(value) is not None:
+                value = escape_latex(value)
+            if value:
+                out.append(f"  {name} = {{{value}}}")
     arxiv = f.get("arXiv", "")
     if arxiv:
-        add("eprint", _verbatim_out(arxiv))
-        if biblatex:
-            add("eprinttype", "arxiv")
+        value = _verbatim_out(arxiv)
+        if value:
+            out.append(f"  eprint = {{{value}}}")
+            out.append("  eprinttype = {arxiv}" if biblatex else "  archiveprefix = {arXiv}")
+    if not biblatex and entry_type == "misc" and f.get("url"):
+        out.append("  howpublished = {\\url{" + _verbatim_out(f["url"]) + "}}")
+    tags = item.tags
+    if tags:
+        joined = "\x01".join(tags)
+        if (
+            "" in tags
+            or _KEYWORD_CHARS.search(joined) is not None
+            or "  " in joined
+            or " \x01" in joined
+            or "\x01 " in joined
+            or joined[0] == " "
+            or joined[-1] == " "
+        ):  # the test of _KEYWORD_CHARS on each tag, on them all at once
+            value = ", ".join(_keyword_out(t) for t in tags if t)
         else:
-            add("archiveprefix", "arXiv")
-    if not biblatex and entry_type == "misc" and f.get("url") and "howpublished" not in written:
-        add("howpublished", "\\url{" + _verbatim_out(f["url"]) + "}")
-    if item.tags:
-        add(
-            "keywords",
-            ", ".join(
-                t if _KEYWORD_SPECIAL.search(t) is None else _keyword_out(t) for t in item.tags if t
-            ),
-        )
-    notes = [escape_latex(t) for t in (_spaces(note_text(n)) for n in item.notes) if t]
-    if notes:
-        add("note", " \\\\ ".join(notes))
-    for canonical, name in FIELDS_OUT_LAST:
-        text(name, f.get(canonical, ""))
+            value = ", ".join(tags)
+        if value:
+            out.append(f"  keywords = {{{value}}}")
+    if item.notes:
+        notes = [escape_latex(t) for t in (_spaces(note_text(n)) for n in item.notes) if t]
+        if notes:
+            out.append("  note = {" + " \\\\ ".join(notes) + "}")
+    for canonical, name in FIELDS_OUT_LAST:  # the abstract: long text
+        value = f.get(canonical, "")
+        if value:
+            if (
+                "\n" in value
+                or "\t" in value
+                or "\r" in value
+                or "\f" in value
+                or "\v" in value
+                or "  " in value
+                or value[0] == " "
+                or value[-1] == " "
+            ):  # what _WS.sub would change, tested quicker than isprintable() on long text
+                value = _WS.sub(" ", value).strip(" ")
+            value = _escape_long(value)
+            if value:
+                out.append(f"  {name} = {{{value}}}")
+    if len(used) < len(lines):
+        out.extend(_extra_out(lines, used, {line[2 : line.index(" = ")] for line in out}))
 
+    body = ",\n".join(out)
+    return f"@{entry_type}{{{key},\n{body}\n}}\n" if body else f"@{entry_type}{{{key},\n}}\n"
+
+
+def _extra_out(lines: list[str], used: set[int], written: set[str]) -> list[str]:
+    """The `extra` lines not used for something else: `BibTeX <field>: <value>` lines back as
+    their fields while they can be, the rest (from the first that cannot) as `extra`."""
+    out: list[str] = []
     into_extra = False
     extra_lines: list[str] = []
     for index, line in enumerate(lines):
@@ -2031,15 +2147,14 @@ def entry_text(item: Item, key: str, *, biblatex: bool = False) -> str:
             and m.group(1) not in READ_FIELDS
             and _raw_ok(m.group(2))
         ):
-            add(m.group(1), m.group(2))
+            out.append(f"  {m.group(1)} = {{{m.group(2)}}}")
+            written.add(m.group(1))
         else:
             into_extra = True
             extra_lines.append(_extra_line_out(line))
     if extra_lines:
-        add("extra", "\n".join(extra_lines))
-
-    body = ",\n".join(f"  {name} = {value}" for name, value in out)
-    return f"@{entry_type}{{{key},\n{body}\n}}\n" if body else f"@{entry_type}{{{key},\n}}\n"
+        out.append("  extra = {" + "\n".join(extra_lines) + "}")
+    return out
 
 
 def _extra_line_out(line: str) -> str:
@@ -2048,8 +2163,9 @@ def _extra_line_out(line: str) -> str:
     return "{@}" + text[1:] if text.startswith("@") else text
 
 
-# A keyword with none of these is written as it is (_keyword_out would return it unchanged).
-_KEYWORD_SPECIAL: Final = re.compile(r"[\\{}~^&%#_$,;\t\n\r\f\v]|-{2}|  |^ | $")
+# A keyword with none of these, no double space and no space at either end is written as it
+# is (_keyword_out would return it unchanged).
+_KEYWORD_CHARS: Final = re.compile(r"[\\{}~^&%#_$,;\t\n\r\f\v]")
 
 
 def _keyword_out(tag: str) -> str:
@@ -2088,18 +2204,15 @@ def _pages_out(pages: str) -> str:
     """`12-19` as `12--19` when the reader's clean_pages gives `12-19` back; else as it is."""
     if pages.count("-") == 1:
         first, last = pages.split("-")
+        if first.isdigit() and last.isdigit() and first.isascii() and last.isascii():
+            return f"{first}--{last}"  # what clean_pages reads back as `first-last`
         wide = f"{first}--{last}"
         if clean_pages(wide) == pages:
             return escape_latex(wide, dashes=False)
     return escape_latex(_spaces(pages), dashes=False)
 
 
-def _write_date(
-    value: str,
-    add: Callable[..., None],
-    plain: Callable[[str, str], None],
-    biblatex: bool,
-) -> None:
+def _date_lines(value: str, biblatex: bool) -> list[str]:
     """An ISO date as `year`/`month`/`day` (BibTeX) or `date` (BibLaTeX); other text as `year`."""
     date = _spaces(value)
     m = _ISO_DATE.fullmatch(date)
@@ -2108,12 +2221,14 @@ def _write_date(
         and (m.group(3) is None or 1 <= int(m.group(3)) <= 31)
     )
     if m is None or not valid:
-        plain("year", date)
-    elif biblatex:
-        add("date", date)
-    else:
-        add("year", m.group(1))
-        if m.group(2):
-            add("month", MONTHS_OUT[int(m.group(2)) - 1], False)
-        if m.group(3):
-            add("day", m.group(3))
+        if _SPECIAL_CHAR.search(date) is not None:
+            date = escape_latex(date, dashes=False)
+        return [f"  year = {{{date}}}"] if date else []
+    if biblatex:
+        return [f"  date = {{{date}}}"]
+    out = [f"  year = {{{m.group(1)}}}"]
+    if m.group(2):
+        out.append(f"  month = {MONTHS_OUT[int(m.group(2)) - 1]}")
+    if m.group(3):
+        out.append(f"  day = {{{m.group(3)}}}")
+    return out
