@@ -7,7 +7,7 @@ from pathlib import Path
 
 from citelib import model
 from citelib.formats import ris
-from citelib.library import Library
+from citelib.library import Library, Scope
 from citelib.library.duplicates import (
     SAME_DOI,
     SAME_ISBN,
@@ -162,3 +162,38 @@ def test_every_combining_mark_is_folded_away() -> None:
     marks = {cp for cp in range(0x110000) if unicodedata.combining(chr(cp))}
     assert marks == set(model._COMBINING)
     assert model.fold_text("Ångström Ñandú ǅ") == "angstrom nandu dz"
+
+
+def test_the_library_s_own_duplicate_sets(lib: Library) -> None:
+    jones = Creator("Jones", "Beta")
+    items = [
+        article("Synthetic NK cell study", "2020", SMITH, DOI="10.5555/SAME"),  # 0
+        article("Another synthetic title", "1999", DOI="10.5555/same"),  # 1: DOI of 0
+        article("Synthetic CAR-NK trial", "2021", SMITH),  # 2
+        article("Synthetic CAR NK trial!", "2022", SMITH),  # 3: title of 2, year +1
+        article("Synthetic CAR-NK trial", "2023", SMITH),  # 4: two years from 2, one from 3
+        article("Synthetic CAR-NK trial", "2021", jones),  # 5: title of 2, no shared creator
+        Item("book", {"title": "Synthetic book", "ISBN": "0-306-40615-2"}),  # 6
+        Item("book", {"title": "Other synthetic book", "ISBN": "978-0-306-40615-7"}),  # 7
+        article("Synthetic unique title", "2020", SMITH),  # 8
+        article("Synthetic trashed twin", "2020", SMITH),  # 9
+        article("Synthetic trashed twin", "2020", SMITH),  # 10, trashed below
+    ]
+    ids = list(lib.add_items(items).new_ids)
+    lib.trash([ids[10]])
+    sets = lib.duplicate_sets()
+    # 2-3 and 3-4 match, so 2, 3 and 4 are one set although 2 and 4 do not match each other
+    assert sets == [
+        [ids[0], ids[1]],
+        [ids[2], ids[3], ids[4]],
+        [ids[6], ids[7]],
+    ]
+    page = lib.search("", Scope(ids=tuple(i for s in sets for i in s)), limit=50)
+    assert page.total == 7
+    assert lib.search("trial", Scope(ids=tuple(sets[1]))).total == 3
+
+
+def test_an_empty_library_has_no_duplicate_sets(lib: Library) -> None:
+    assert lib.duplicate_sets() == []
+    lib.add_items([article("Synthetic only item", "2020", SMITH)])
+    assert lib.duplicate_sets() == []

@@ -2,6 +2,7 @@
 
 from citelib.library.changes import Change
 from citelib.library.service import (
+    AttachmentInfo,
     CollectionInfo,
     ItemSummary,
     Library,
@@ -13,6 +14,7 @@ from citelib.library.service import (
 )
 
 __all__ = [
+    "AttachmentInfo",
     "Change",
     "CollectionInfo",
     "ItemSummary",

@@ -256,3 +256,61 @@ def find(conn: Connection, items: Sequence[Item]) -> list[Duplicate]:
     taken = {d.index for d in against_library}
     repeats = [d for d in within(keys) if d.index not in taken]
     return sorted(against_library + repeats, key=lambda d: d.index)
+
+
+def library_sets(conn: Connection) -> list[list[int]]:
+    """The library's own likely duplicates (outside the Trash): sets of item ids, each sorted,
+    the sets in the order of their first id. Only items that share a DOI or a title key with
+    another item, or have an ISBN, are looked at, then compared by the rule; the sets are the
+    connected groups of matching pairs."""
+    i = schema.items
+    live = i.c.trashed == 0
+    # ISBNs are compared in their ISBN-13 form, which the column does not hold: every item
+    # with one is a candidate (books: few).
+    candidate_ids: set[int] = set(
+        conn.scalars(select(i.c.id).where(live, i.c.isbn.is_not(None), i.c.isbn != ""))
+    )
+    for column in (func.lower(i.c.doi), i.c.title_key):
+        shared = (
+            select(column.label("value"))
+            .where(live, column.is_not(None), column != "")
+            .group_by(column)
+            .having(func.count() > 1)
+        ).subquery()
+        candidate_ids.update(
+            conn.scalars(select(i.c.id).where(live, column.in_(select(shared.c.value))))
+        )
+    if not candidate_ids:
+        return []
+    keys = {item_id: key for item_id, (key, _, _) in _library_keys(conn, candidate_ids).items()}
+    parent = {item_id: item_id for item_id in keys}
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    by_doi: dict[str, list[int]] = defaultdict(list)
+    by_isbn: dict[str, list[int]] = defaultdict(list)
+    by_title = _TitleIndex()
+    for item_id in sorted(keys):
+        key = keys[item_id]
+        candidates: set[int] = set(by_doi.get(key.doi, ())) if key.doi else set()
+        for isbn in key.isbns:
+            candidates.update(by_isbn.get(isbn, ()))
+        if key.title:
+            candidates.update(by_title.candidates(key))
+        for other in candidates:
+            if root(other) != root(item_id) and match(key, keys[other]):
+                parent[root(item_id)] = root(other)
+        if key.doi:
+            by_doi[key.doi].append(item_id)
+        for isbn in key.isbns:
+            by_isbn[isbn].append(item_id)
+        if key.title:
+            by_title.add(key, item_id)
+    sets: dict[int, list[int]] = defaultdict(list)
+    for item_id in sorted(keys):
+        sets[root(item_id)].append(item_id)
+    return sorted((s for s in sets.values() if len(s) > 1), key=lambda s: s[0])

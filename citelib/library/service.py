@@ -72,6 +72,7 @@ class Scope:
     unfiled: bool = False
     trash: bool = False
     tags: tuple[str, ...] = ()
+    ids: tuple[int, ...] | None = None  # only these items (the Duplicate Items view)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,22 @@ class NoteInfo:
     html: str
     date_added: str
     date_modified: str
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentInfo:
+    """A stored file (under files/<item key>/), a linked file (its path) or a URL."""
+
+    id: int
+    key: str
+    item_id: int
+    kind: str
+    title: str
+    path: str | None
+    url: str | None
+    content_type: str | None
+    size: int | None
+    date_added: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +362,11 @@ class Library:
         with collector_paused(), self.db.read() as conn:
             return duplicates.find(conn, items)
 
+    def duplicate_sets(self) -> list[list[int]]:
+        """The library's likely duplicates (Zotero's rule, outside the Trash): sets of ids."""
+        with collector_paused(), self.db.read() as conn:
+            return duplicates.library_sets(conn)
+
     def get_item(self, item: int | str) -> Item:
         """An item by id or key, with creators, tags and notes."""
         with self.db.read() as conn:
@@ -437,6 +459,8 @@ class Library:
                 parts.append(
                     items.c.id.in_(select(ci.c.item_id).where(ci.c.collection_id.in_(collections)))
                 )
+            if scope.ids is not None:
+                parts.append(ids_in(items.c.id, scope.ids))
             if scope.unfiled:
                 parts.append(~items.c.id.in_(select(schema.collection_items.c.item_id)))
             for tag in scope.tags:  # the sidebar names a tag exactly
@@ -1248,6 +1272,29 @@ class Library:
         missing = [i for i in ids if i not in found]
         if missing:
             raise NotFound(f"no item {missing[0]}")
+
+    # ------------------------------------------------------------------ attachments
+    def attachments(self, item_id: int) -> list[AttachmentInfo]:
+        """An item's attachments, oldest first."""
+        a = schema.attachments
+        with self.db.read() as conn:
+            return [
+                AttachmentInfo(
+                    r.id,
+                    r.key,
+                    r.item_id,
+                    r.kind,
+                    r.title,
+                    r.path,
+                    r.url,
+                    r.content_type,
+                    r.size,
+                    r.date_added,
+                )
+                for r in conn.execute(
+                    select(a).where(a.c.item_id == item_id).order_by(a.c.date_added, a.c.id)
+                )
+            ]
 
     # ------------------------------------------------------------------ notes
     def notes(self, item_id: int) -> list[NoteInfo]:
