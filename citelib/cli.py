@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import logging
+import os
 import shutil
 import sqlite3
 import sys
@@ -18,7 +19,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from sqlalchemy import exc as sa_exc
 
@@ -40,7 +41,7 @@ log = logging.getLogger("citelib")
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="citelib",
-        description="citelib: a reference manager. Without a command, shows this help.",
+        description="citelib: a reference manager. Without a command, opens the desktop app.",
     )
     p.add_argument("--version", action="version", version=f"citelib {__version__}")
     p.add_argument(
@@ -129,8 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     lib: Library | None = None
     try:
         if args.command is None:
-            parser.print_help()
-            return EXIT_OK
+            return open_app(args)
         if args.command == "formats":
             return cmd_formats(sys.stdout)
         lib = open_library(args)
@@ -160,6 +160,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 shutil.rmtree(lib.folder, ignore_errors=True)
 
 
+def open_app(args: argparse.Namespace) -> int:
+    """The desktop app (Qt is loaded only here: the commands never need it)."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    ):
+        _fail("no display to open the desktop app on; the commands work without one (--help)")
+        return EXIT_FAIL
+    from citelib.gui.app import run_app
+
+    return run_app(args.library, demo=args.demo)
+
+
 def _fail(message: str) -> None:
     print(f"citelib: {message}", file=sys.stderr)
 
@@ -184,11 +198,32 @@ def open_library(args: argparse.Namespace) -> Library:
     return Library.open(args.library if args.library is not None else default_library_dir())
 
 
+# How the demo library is organised: collections by the demo's own tags, two coloured tags.
+DEMO_COLLECTIONS: Final = (
+    ("NK cell therapy", ("NK cells", "CAR-NK cells")),
+    ("Adoptive cell transfer", ("Adoptive cell transfer", "CAR-T cells")),
+)
+DEMO_COLOURS: Final = (("CAR-NK cells", "#ff6666"), ("Adoptive cell transfer", "#2ea8e5"))
+
+
 def load_demo(lib: Library) -> None:
-    """The real references shipped in resources/demo/, tags included."""
+    """The real references shipped in resources/demo/, tags included, put in a collection or
+    two by their tags, with two coloured tags (keys 1 and 2 in the desktop app)."""
     source = resources_dir() / "demo" / "demo.json"
     result = csljson.read(source.read_text(encoding="utf-8"), str(source))
-    lib.add_items(result.items, label="Add demo references")
+    change = lib.add_items(result.items, label="Add demo references")
+    for name, tags in DEMO_COLLECTIONS:
+        ids = [
+            item_id
+            for item_id, item in zip(change.new_ids, result.items, strict=True)
+            if set(tags) & set(item.tags)
+        ]
+        if ids:
+            collection = lib.create_collection(name).new_ids[0]
+            lib.add_to_collection(collection, ids)
+    for tag, colour in DEMO_COLOURS:
+        lib.set_tag_color(tag, colour)  # each after the last: keys 1, 2
+    lib.history.clear()  # the demo's setting up is not the user's to undo
 
 
 def _scope(lib: Library, args: argparse.Namespace) -> Scope:

@@ -35,10 +35,11 @@ def test_version_and_formats() -> None:
     assert line.split()[1:3] == ["yes", "yes"]
 
 
-def test_no_command_prints_help() -> None:
-    proc = run_cli(check=True)
+def test_help_lists_the_commands_and_says_no_command_opens_the_app() -> None:
+    proc = run_cli("--help", check=True)
     assert "import" in proc.stdout
     assert "export" in proc.stdout
+    assert "Without a command, opens the desktop app" in proc.stdout
 
 
 def test_import_list_and_json(tmp_path: Path) -> None:

@@ -807,11 +807,13 @@ class Library:
         tx.tags = tx.collections = True
 
     # ------------------------------------------------------------------ tags
-    def tags(self, scope: Scope | None = None) -> list[TagInfo]:
-        """Every tag with the number of items (not in the Trash) carrying it, by name."""
+    def tags(self, scope: Scope | None = None, query: str = "") -> list[TagInfo]:
+        """Every tag with the number of items (not in the Trash) carrying it, by name; with a
+        scope or a quick-search query, the tags of those items (and every coloured tag)."""
         t, it, i = schema.tags, schema.item_tags, schema.items
+        whole = (scope is None or scope == Scope()) and not query.strip()
         with self.db.read() as conn:
-            if scope is None:
+            if whole:
                 # Counting over the (tag_id, item_id) index and subtracting the (few) trashed
                 # items is several times faster than joining every tag row to its item.
                 counts: dict[int, int] = dict(
@@ -827,7 +829,13 @@ class Library:
                 counts = dict(
                     conn.execute(
                         select(it.c.tag_id, func.count())
-                        .where(it.c.item_id.in_(select(i.c.id).where(self._where("", scope))))
+                        .where(
+                            it.c.item_id.in_(
+                                select(i.c.id).where(
+                                    self._where(query, scope if scope is not None else Scope())
+                                )
+                            )
+                        )
                         .group_by(it.c.tag_id)
                     ).all()
                 )
@@ -835,7 +843,7 @@ class Library:
         return [
             TagInfo(r.id, r.name, r.color, r.color_position, counts.get(r.id, 0))
             for r in rows
-            if scope is None or counts.get(r.id) or r.color
+            if whole or counts.get(r.id) or r.color
         ]
 
     def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> Change:

@@ -1,0 +1,596 @@
+"""The main window: sidebar, item table and item pane (Zotero's three panes), menus, search.
+
+The window owns no data: it turns the sidebar's view, the tags clicked and the search text into
+one query for the item table, routes actions to the Library through the session, and keeps the
+user's layout in QSettings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from citelib import __version__
+from citelib.library import Change, Library, Scope
+from citelib.model import Item
+
+from . import exporting, importing
+from .itempane import ItemPane
+from .itemtable import ItemTable
+from .session import Session, log_error
+from .sidebar import Sidebar
+from .views import LibraryView
+from .widgets import confirm
+from .workers import Worker, shutdown_workers
+
+SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+SPLITTER_KEY = "window/splitter"
+HEADER_KEY = "table/header"
+SIDEBAR_KEY = "sidebar/splitter"
+EXPANDED_KEY = "sidebar/expanded"
+
+
+class MainWindow(QMainWindow):
+    """citelib's window over one library.
+
+    Signals:
+        first_rows_painted(): the item table painted for the first time, rows and all (the
+            view is applied before the window shows); benchmarks wait for it.
+    """
+
+    first_rows_painted = Signal()
+
+    def __init__(
+        self,
+        lib: Library,
+        *,
+        settings: QSettings | None = None,
+        demo: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.lib = lib
+        self.settings = settings if settings is not None else QSettings()
+        self.demo = demo
+        self.session = Session(lib, self)
+        self._painted = False
+        self._duplicate_ids: tuple[int, ...] | None = None
+        self._duplicates_worker: Worker | None = None
+        self.last_import: importing.ImportFlow | None = None
+
+        self.sidebar = Sidebar(self.session, self)
+        self.table = ItemTable(self.session, self)
+        self.pane = ItemPane(self.session, self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        for widget in (self.sidebar, self.table, self.pane):
+            self.splitter.addWidget(widget)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setSizes([220, 740, 480])
+        self.splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.splitter)
+
+        self.search = QLineEdit(self)
+        self.search.setObjectName("quickSearch")
+        self.search.setPlaceholderText("Search all fields and tags   (Ctrl+F)")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(320)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.apply_view)
+        self.search.textChanged.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self._search_now)
+
+        self.count_label = QLabel(self)
+        self.count_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addPermanentWidget(self.count_label)
+
+        self._make_actions()
+        self._make_menus()
+        self._make_toolbar()
+        self._connect()
+        self.setAcceptDrops(True)
+        self.setWindowTitle(self._title())
+        self.resize(1280, 800)
+        self._restore_settings()
+        self.table.viewport().installEventFilter(self)
+        self.apply_view()
+        self._update_history_actions()
+
+    # ------------------------------------------------------------------ building
+    def _action(
+        self,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _make_actions(self) -> None:
+        a = self._action
+        self.new_item_action = a("&New Item", self.new_item, QKeySequence.StandardKey.New)
+        self.import_action = a(
+            "&Import…", self.import_dialog, "Ctrl+Shift+I", "Import references from files"
+        )
+        self.export_library_action = a("Export &Library…", self.export_library)
+        self.export_selected_action = a("Export &Selected Items…", self.export_selected)
+        self.export_view_action = a(
+            "Export Items &Shown…", self.export_shown, tip="Export the items the table shows"
+        )
+        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = a("&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = a("&Redo", self.redo, "Ctrl+Shift+Z")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.copy_ris_action = a("Copy as &RIS", lambda: self.copy_as("ris"), "Ctrl+Shift+R")
+        self.copy_bibtex_action = a(
+            "Copy as &BibTeX", lambda: self.copy_as("bibtex"), "Ctrl+Shift+B"
+        )
+        self.select_all_action = a(
+            "Select &All", self.select_all, QKeySequence.StandardKey.SelectAll
+        )
+        self.find_action = a("&Find", self.focus_search, QKeySequence.StandardKey.Find)
+        self.trash_action = a(
+            "&Move to Trash", self.delete_selected, QKeySequence.StandardKey.Delete
+        )
+        self.restore_action = a("Restore to &Library", self.restore_selected)
+        self.empty_trash_action = a("&Empty Trash…", self.empty_trash)
+        self.rename_action = a("Re&name", self.rename, "F2")
+        self.edit_action = a("&Edit Item", self.edit_current)
+        self.edit_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.edit_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(self.edit_action)
+        for action in (self.trash_action, self.select_all_action):
+            # Delete and Ctrl+A belong to whatever text field has the focus when one has it.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.table.addAction(action)
+        self.new_collection_action = a("New &Collection…", self.new_collection)
+        self.save_search_action = a(
+            "&Save Search…", self.save_search, tip="Keep the current search in the sidebar"
+        )
+        self.toggle_sidebar_action = a("&Sidebar", self._toggle_pane(0), "Ctrl+Shift+L")
+        self.toggle_pane_action = a("&Item Pane", self._toggle_pane(2), "Ctrl+Shift+P")
+        for action in (self.toggle_sidebar_action, self.toggle_pane_action):
+            action.setCheckable(True)
+            action.setChecked(True)
+        self.about_action = a("&About citelib", self.about)
+        self.tag_shortcuts = []
+        for n in range(1, 10):
+            shortcut = QShortcut(QKeySequence(str(n)), self.table)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda n=n: self.toggle_coloured_tag(n))
+            self.tag_shortcuts.append(shortcut)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_item_action, self.new_collection_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        file_menu.addActions(
+            [self.export_library_action, self.export_selected_action, self.export_view_action]
+        )
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions([self.copy_ris_action, self.copy_bibtex_action, self.select_all_action])
+        edit.addSeparator()
+        edit.addActions([self.edit_action, self.rename_action, self.find_action])
+        edit.addSeparator()
+        edit.addActions([self.trash_action, self.restore_action, self.empty_trash_action])
+        view = bar.addMenu("&View")
+        view.addActions([self.toggle_sidebar_action, self.toggle_pane_action])
+        view.addSeparator()
+        view.addAction(self.save_search_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._table_menu)
+
+    def _make_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        bar.addAction(self.new_item_action)
+        bar.addAction(self.import_action)
+        spacer = QWidget(bar)
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
+        )
+        bar.addWidget(spacer)
+        bar.addWidget(self.search)
+        self.addToolBar(bar)
+
+    def _connect(self) -> None:
+        self.sidebar.view_changed.connect(self._view_changed)
+        self.sidebar.tags_changed.connect(lambda _tags: self.apply_view())
+        self.table.selection_changed.connect(self._selection_changed)
+        self.table.item_activated.connect(lambda _id: self.edit_current())
+        model = self.table.reference_model
+        model.count_changed.connect(lambda _n: self._update_counts())
+        model.query_failed.connect(lambda why: self.statusBar().showMessage(f"Search: {why}", 5000))
+        self.session.changed.connect(self._library_changed)
+        self.session.failed.connect(self._show_failure)
+        self.session.history_changed.connect(self._update_history_actions)
+
+    # ------------------------------------------------------------------ the view
+    def current_view(self) -> LibraryView:
+        view: LibraryView = self.sidebar.current_view()
+        return view
+
+    def current_scope(self) -> Scope:
+        view = self.current_view()
+        tags = tuple(self.sidebar.selected_tags())
+        if view.kind == "duplicates":
+            return Scope(tags=tags, ids=self._duplicate_ids or ())
+        return view.scope(tags)
+
+    def current_query(self) -> str:
+        return self.current_view().search_text(self.search.text())
+
+    def apply_view(self) -> None:
+        """Show what the sidebar, the tags and the search box ask for."""
+        self._search_timer.stop()
+        view = self.current_view()
+        if view.kind == "duplicates" and self._duplicate_ids is None:
+            self._find_duplicates()
+        scope = self.current_scope()
+        query = self.current_query()
+        self.table.reference_model.set_view(query, scope)
+        self.sidebar.set_tag_scope(scope, query)
+        in_trash = view.kind == "trash"
+        self.restore_action.setEnabled(in_trash)
+        self.trash_action.setText("&Delete Permanently…" if in_trash else "&Move to Trash")
+        self.setWindowTitle(self._title())
+        self._update_counts()
+
+    def _search_now(self) -> None:
+        self.apply_view()
+
+    def _view_changed(self, view: LibraryView) -> None:
+        self.sidebar.clear_tag_selection()
+        self.apply_view()
+
+    def _find_duplicates(self) -> None:
+        """Work out the Duplicate Items view off the GUI thread (seconds on a big library)."""
+        if self._duplicates_worker is not None:
+            return
+        self.statusBar().showMessage("Looking for duplicates…")
+        worker = Worker(lambda _progress: self.lib.duplicate_sets())
+        self._duplicates_worker = worker
+
+        def done(sets: object) -> None:
+            self._duplicates_worker = None
+            found = sets if isinstance(sets, list) else []
+            self._duplicate_ids = tuple(i for group in found for i in group)
+            self.statusBar().showMessage(f"{len(found):,} sets of likely duplicates", 5000)
+            if self.current_view().kind == "duplicates":
+                self.apply_view()
+
+        def failed(error: BaseException) -> None:
+            self._duplicates_worker = None
+            self._duplicate_ids = ()
+            self.session.report("Find duplicates", error)
+
+        worker.finished.connect(done)
+        worker.failed.connect(failed)
+        worker.start()
+
+    def _selection_changed(self, ids: list[int]) -> None:
+        self.pane.show_items(list(ids))
+        self._update_counts()
+
+    def _library_changed(self, change: Change) -> None:
+        if change.items or change.items_added or change.items_removed:
+            self._duplicate_ids = None
+            if self.current_view().kind == "duplicates":
+                self._find_duplicates()
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        total = self.table.reference_model.total()
+        selected = len(self.table.selected_ids())
+        text = f"{total:,} item" + ("" if total == 1 else "s")
+        if selected > 1:
+            text = f"{selected:,} of {text} selected"
+        self.count_label.setText(text)
+
+    def _title(self) -> str:
+        name = "Demo library" if self.demo else self.lib.folder.name
+        return f"{self.current_view().name} — {name} — citelib"
+
+    # ------------------------------------------------------------------ actions
+    def selected_ids(self) -> list[int]:
+        return list(self.table.selected_ids())
+
+    def new_item(self) -> None:
+        view = self.current_view()
+        change = self.session.apply("New item", self.lib.add_item, Item("journalArticle"))
+        if change is None or not change.new_ids:
+            return
+        item_id = change.new_ids[0]
+        if view.kind == "collection" and view.collection is not None:
+            self.session.apply(
+                "Add to collection", self.lib.add_to_collection, view.collection, [item_id]
+            )
+        elif view.kind not in ("library", "unfiled"):
+            self.sidebar.select_view(LibraryView())
+        self.table.select_ids([item_id])
+        self.pane.show_items([item_id])
+        self.pane.focus_field("title")
+
+    def import_dialog(self) -> None:
+        flow = importing.choose_and_import(self.session, self, self._import_target())
+        if flow is not None:
+            self._follow_import(flow)
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Import files (dropped on the window): preview first, then off the GUI thread."""
+        self._follow_import(
+            importing.import_files(self.session, paths, self, self._import_target())
+        )
+
+    def _follow_import(self, flow: importing.ImportFlow) -> None:
+        self.last_import = flow
+        flow.imported.connect(self._imported)
+
+    def _imported(self, change: Change) -> None:
+        """Show what was just imported: select the new items (once the table has them)."""
+        QTimer.singleShot(0, lambda: self.table.select_ids(list(change.new_ids)))
+
+    def _import_target(self) -> int | None:
+        view = self.current_view()
+        return view.collection if view.kind == "collection" else None
+
+    def export_library(self) -> None:
+        exporting.export_items(self.session, self.lib.item_ids(), self, "My Library")
+
+    def export_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            exporting.export_items(self.session, ids, self, f"{len(ids)} selected items")
+
+    def export_shown(self) -> None:
+        ids = self.lib.item_ids(self.current_query(), self.current_scope())
+        exporting.export_items(self.session, ids, self, self.current_view().name)
+
+    def copy_as(self, format_name: str) -> None:
+        ids = self.selected_ids()
+        if ids:
+            exporting.copy_as(self.session, ids, format_name)
+            self.statusBar().showMessage(f"Copied {len(ids):,} items as {format_name}", 4000)
+
+    def select_all(self) -> None:
+        self.table.selectAll()
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        if self.current_view().kind == "trash":
+            if confirm(
+                self,
+                "Delete Permanently",
+                f"Delete {len(ids):,} item{'s' if len(ids) != 1 else ''} permanently?",
+                "You can still undo this while citelib is open.",
+                "Delete",
+            ):
+                self.session.apply("Delete items", self.lib.delete_items, ids)
+            return
+        self.session.apply("Move to Trash", self.lib.trash, ids)
+
+    def restore_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids and self.current_view().kind == "trash":
+            self.session.apply("Restore to library", self.lib.restore, ids)
+
+    def empty_trash(self) -> None:
+        count = self.lib.count(scope=Scope(trash=True))
+        if not count:
+            self.statusBar().showMessage("The Trash is empty", 3000)
+            return
+        if confirm(
+            self,
+            "Empty Trash",
+            f"Delete the {count:,} item{'s' if count != 1 else ''} in the Trash permanently?",
+            "You can still undo this while citelib is open.",
+            "Empty Trash",
+        ):
+            self.session.apply("Empty Trash", self.lib.empty_trash)
+
+    def rename(self) -> None:
+        focus = QApplication.focusWidget()
+        if focus is not None and self.sidebar.isAncestorOf(focus):
+            self.sidebar.rename_current()
+        else:
+            self.edit_current()
+
+    def edit_current(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            self.pane.show_items(ids)
+            self.pane.focus_field("title")
+
+    def new_collection(self) -> None:
+        self.sidebar.new_collection()
+
+    def save_search(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        query = self.current_query()
+        if not query:
+            self.statusBar().showMessage("Type a search first", 3000)
+            return
+        name, ok = QInputDialog.getText(self, "Save Search", "Name:", text=query)
+        if ok and name.strip():
+            self.session.apply("Save search", self.lib.save_search, name.strip(), query)
+
+    def toggle_coloured_tag(self, n: int) -> None:
+        """Keys 1-9: the n-th coloured tag on or off for the selected items (Zotero's rule)."""
+        ids = self.selected_ids()
+        coloured = self.lib.coloured_tags()
+        if not ids or n > len(coloured):
+            return
+        self.session.apply("Toggle tag", self.lib.toggle_tag, ids, coloured[n - 1].name)
+
+    def undo(self) -> None:
+        self.session.undo()
+
+    def redo(self) -> None:
+        self.session.redo()
+
+    def _update_history_actions(self) -> None:
+        undo, redo = self.session.undo_label(), self.session.redo_label()
+        self.undo_action.setEnabled(undo is not None)
+        self.undo_action.setText(undo or "&Undo")
+        self.redo_action.setEnabled(redo is not None)
+        self.redo_action.setText(redo or "&Redo")
+
+    def _toggle_pane(self, index: int) -> Callable[[], None]:
+        def toggle() -> None:
+            widget = self.splitter.widget(index)
+            action = self.toggle_sidebar_action if index == 0 else self.toggle_pane_action
+            if widget is not None:
+                widget.setVisible(action.isChecked())
+
+        return toggle
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About citelib",
+            f"citelib {__version__}\n\nA reference manager: import, organise, search and cite "
+            f"your literature.\n\nLibrary: {self.lib.folder}",
+        )
+
+    def _table_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        ids = self.selected_ids()
+        for action in (self.export_selected_action, self.copy_ris_action, self.copy_bibtex_action):
+            action.setEnabled(bool(ids))
+            menu.addAction(action)
+        menu.addSeparator()
+        if self.current_view().kind == "trash":
+            menu.addAction(self.restore_action)
+        menu.addAction(self.trash_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    # ------------------------------------------------------------------ errors
+    def _show_failure(self, what: str, why: str) -> None:
+        self._warn(what, why)
+
+    def _warn(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Ok, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote titles, names, paths
+        box.setText(text)
+        box.exec()
+
+    def report_unexpected(self, error: BaseException) -> None:
+        """The last line of defence (sys.excepthook): log, tell, keep the window open."""
+        where = log_error(self.lib.folder, error)
+        self._warn(
+            "Something went wrong",
+            f"{type(error).__name__}: {error}\n\nYour library is safe. Details were written to "
+            f"{where}.",
+        )
+
+    # ------------------------------------------------------------------ drops, paint, settings
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if importing.droppable_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = importing.droppable_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            QTimer.singleShot(0, lambda: self.import_paths(paths))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            not self._painted
+            and event.type() == QEvent.Type.Paint
+            and watched is self.table.viewport()
+        ):  # the view was applied before the window showed: this paint shows the rows
+            self._painted = True
+            QTimer.singleShot(0, self.first_rows_painted.emit)
+        return super().eventFilter(watched, event)
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        for key, restore in (
+            (GEOMETRY_KEY, self.restoreGeometry),
+            (STATE_KEY, self.restoreState),
+            (SPLITTER_KEY, self.splitter.restoreState),
+        ):
+            value = s.value(key)
+            if isinstance(value, QByteArray | bytes):
+                restore(QByteArray(value))
+        header = s.value(HEADER_KEY)
+        if isinstance(header, QByteArray | bytes):
+            self.table.restore_header_state(bytes(QByteArray(header).data()))
+        sidebar = s.value(SIDEBAR_KEY)
+        if isinstance(sidebar, QByteArray | bytes):
+            self.sidebar.restore_splitter_state(bytes(QByteArray(sidebar).data()))
+        expanded = s.value(EXPANDED_KEY)
+        if isinstance(expanded, list):
+            self.sidebar.restore_expanded([int(x) for x in expanded if str(x).isdigit()])
+        for index, action in ((0, self.toggle_sidebar_action), (2, self.toggle_pane_action)):
+            widget = self.splitter.widget(index)
+            action.setChecked(widget is None or not widget.isHidden())
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue(GEOMETRY_KEY, self.saveGeometry())
+        s.setValue(STATE_KEY, self.saveState())
+        s.setValue(SPLITTER_KEY, self.splitter.saveState())
+        s.setValue(HEADER_KEY, QByteArray(self.table.header_state()))
+        s.setValue(SIDEBAR_KEY, QByteArray(self.sidebar.splitter_state()))
+        s.setValue(EXPANDED_KEY, [str(i) for i in self.sidebar.expanded_collections()])
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.pane.commit_pending()
+        self.save_settings()
+        super().closeEvent(event)
+
+    def close_library(self) -> None:
+        """Close the library's database (after the window is gone), once no worker thread is
+        still using it (a running import is cancelled and rolls back)."""
+        shutdown_workers()
+        self.lib.close()
