@@ -59,8 +59,8 @@ from typing import Final, TextIO
 
 from citelib.formats import Problem, ReadResult
 from citelib.formats.encoding import split_lines
+from citelib.formats.lines import LineReader
 from citelib.formats.normalise import ISBN_TYPES, clean_doi, person, place_serial
-from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
 
 # citelib type -> the `%0` name written (also the XML `ref-type` name).
@@ -195,22 +195,11 @@ def read(text: str, source: str = "<input>") -> ReadResult:
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
     """Parse EndNote tagged lines (without their line ends) into items and problems."""
-    reader = _Reader(source)
-    with collector_paused():
-        reader.run(lines)
-    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+    return _Reader.read_lines(lines, source)
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[Item] = []
-        self.lines: list[int] = []
-        self.problems: list[Problem] = []
-        self.records = 0
-
-    def problem(self, line: int | None, record: int | None, message: str) -> None:
-        self.problems.append(Problem(self.source, line, record, message, "warning"))
+class _Reader(LineReader):
+    severity = "warning"
 
     def run(self, lines: Iterable[str]) -> None:
         entries: list[Entry] | None = None  # the open record's tag lines

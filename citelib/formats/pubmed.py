@@ -59,10 +59,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final, TextIO
 
-from citelib.formats import Problem, ReadResult
+from citelib.formats import ReadResult
 from citelib.formats.encoding import split_lines
+from citelib.formats.lines import LineReader
 from citelib.formats.normalise import clean_doi, clean_issn
-from citelib.gcpause import collector_paused
 from citelib.model import CREATOR_ROLES, ITEM_TYPES, Creator, CreatorRole, Item, note_text
 
 # Publication type (PT) -> citelib type, in priority order: the first of these a record has wins.
@@ -233,25 +233,14 @@ def read(text: str, source: str = "<input>") -> ReadResult:
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
     """Parse MEDLINE lines (without their line ends) into items and problems. Never raises."""
-    reader = _Reader(source)
-    with collector_paused():
-        reader.run(lines)
-    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+    return _Reader.read_lines(lines, source)
 
 
 _Entry = tuple[str, str, int]  # tag, value, line
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[Item] = []
-        self.lines: list[int] = []
-        self.problems: list[Problem] = []
-        self.records = 0
-
-    def problem(self, line: int | None, record: int | None, message: str) -> None:
-        self.problems.append(Problem(self.source, line, record, message, "warning"))
+class _Reader(LineReader):
+    severity = "warning"
 
     def run(self, lines: Iterable[str]) -> None:
         entries: list[_Entry] | None = None  # the open record's tag lines

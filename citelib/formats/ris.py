@@ -41,12 +41,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable
-from typing import Final, Literal, TextIO
+from typing import Final, TextIO
 
-from citelib.formats import Problem, ReadResult
+from citelib.formats import ReadResult
 from citelib.formats.encoding import split_lines
+from citelib.formats.lines import LineReader
 from citelib.formats.normalise import ISBN_TYPES, clean_doi, place_serial
-from citelib.gcpause import collector_paused
 from citelib.model import Creator, CreatorRole, Item, note_text, parse_date
 
 # citelib type -> the TY written. Preprints are `GEN` with `M3  - Preprint` (PREPRINT_MARK).
@@ -193,26 +193,10 @@ def read(text: str, source: str = "<input>") -> ReadResult:
 
 def read_lines(lines: Iterable[str], source: str = "<input>") -> ReadResult:
     """Parse RIS lines (without their line ends) into items and problems. Never raises."""
-    reader = _Reader(source)
-    with collector_paused():
-        reader.run(lines)
-    return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
+    return _Reader.read_lines(lines, source)
 
 
-class _Reader:
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.items: list[Item] = []
-        self.lines: list[int] = []
-        self.problems: list[Problem] = []
-        self.records = 0
-
-    def problem(
-        self, line: int | None, record: int | None, message: str, *, warning: bool = False
-    ) -> None:
-        severity: Literal["error", "warning"] = "warning" if warning else "error"
-        self.problems.append(Problem(self.source, line, record, message, severity))
-
+class _Reader(LineReader):
     def run(self, lines: Iterable[str]) -> None:
         entries: list[tuple[str, str, int]] | None = None  # the open record's tag lines
         start = 0  # line of the open record's TY (or first tag)

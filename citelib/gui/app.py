@@ -27,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from citelib import __version__
 from citelib.errors import CitelibError
 from citelib.library import Library
-from citelib.paths import APP_NAME, default_library_dir, resources_dir
+from citelib.paths import APP_NAME, LIBRARY_ENV, default_library_dir, resources_dir
 
 from .session import log_error
 
@@ -60,7 +60,7 @@ def choose_library(folder: Path | None, settings: QSettings) -> Path:
     """`--library`, else the library used last (if it is still there), else the default."""
     if folder is not None:
         return folder.expanduser()
-    if not os.environ.get("CITELIB_LIBRARY"):
+    if not os.environ.get(LIBRARY_ENV):
         last = settings.value(LAST_LIBRARY_KEY, "", type=str)
         if isinstance(last, str) and last and (Path(last) / "library.sqlite").exists():
             return Path(last)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QToolBar,
     QWidget,
@@ -34,7 +35,7 @@ from .itemtable import ItemTable
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
-from .widgets import confirm
+from .widgets import ask_text, confirm
 from .workers import Worker, shutdown_workers
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
@@ -97,7 +98,7 @@ class MainWindow(QMainWindow):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.apply_view)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search.returnPressed.connect(self._search_now)
+        self.search.returnPressed.connect(self.apply_view)
 
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -224,9 +225,7 @@ class MainWindow(QMainWindow):
         bar.addAction(self.new_item_action)
         bar.addAction(self.import_action)
         spacer = QWidget(bar)
-        spacer.setSizePolicy(
-            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
-        )
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
         bar.addWidget(self.search)
         self.addToolBar(bar)
@@ -273,9 +272,6 @@ class MainWindow(QMainWindow):
         self.trash_action.setText("&Delete Permanently…" if in_trash else "&Move to Trash")
         self.setWindowTitle(self._title())
         self._update_counts()
-
-    def _search_now(self) -> None:
-        self.apply_view()
 
     def _view_changed(self, view: LibraryView) -> None:
         self.sidebar.clear_tag_selection()
@@ -449,14 +445,12 @@ class MainWindow(QMainWindow):
         self.sidebar.new_collection()
 
     def save_search(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
         query = self.current_query()
         if not query:
             self.statusBar().showMessage("Type a search first", 3000)
             return
-        name, ok = QInputDialog.getText(self, "Save Search", "Name:", text=query)
-        if ok and name.strip():
+        name = ask_text(self, "Save Search", "Name:", query)
+        if name is not None and name.strip():
             self.session.apply("Save search", self.lib.save_search, name.strip(), query)
 
     def toggle_coloured_tag(self, n: int) -> None:
