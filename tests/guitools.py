@@ -4,11 +4,19 @@ views, the model tester with types, and making sure no worker thread outlives a 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, QTimer
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QInputDialog,
+    QMenu,
+    QMessageBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from citelib.gui.workers import active_workers, shutdown_workers
@@ -118,3 +126,22 @@ def press(button_text: str) -> Callable[[QWidget], None]:
         raise AssertionError(f"no button {button_text!r} in {[b.text() for b in widget.buttons()]}")
 
     return act
+
+
+class SaveAs:
+    """Answers a file dialog with `path` (under `name_filter` when given) and keeps the titles
+    of the dialogs it answered; pass it to `when_modal`."""
+
+    def __init__(self, path: Path, name_filter: str | None = None) -> None:
+        self.path = path
+        self.name_filter = name_filter
+        self.titles: list[str] = []
+
+    def __call__(self, widget: QWidget) -> None:
+        assert isinstance(widget, QFileDialog)
+        self.titles.append(widget.windowTitle())
+        if self.name_filter is not None:
+            widget.selectNameFilter(self.name_filter)
+            widget.filterSelected.emit(self.name_filter)
+        widget.selectFile(str(self.path))
+        widget.accept()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QByteArray, QMimeData, QPoint, QSettings, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from citelib import __version__
@@ -24,7 +24,7 @@ from citelib.gui.views import DUPLICATES, TRASH, LibraryView
 from citelib.library import Library, Scope
 from citelib.model import Creator, Item
 from tests.conftest import cli_command, sample_items
-from tests.guitools import press, when_modal
+from tests.guitools import SaveAs, menu_texts, press, when_modal
 
 SYNTHETIC = [
     Item(
@@ -150,6 +150,132 @@ def test_export_writes_a_file_that_imports_back_equal(
                 c.family or c.literal for c in original.creators
             ]
             assert sorted(copy.tags) == sorted(original.tags)
+
+
+def finished_export(window: MainWindow, qtbot: QtBot) -> Path:
+    flow = window.last_export
+    assert flow is not None
+    with qtbot.waitSignal(flow.finished, timeout=60_000):
+        pass
+    return flow.path
+
+
+def test_a_collection_is_exported_from_its_right_click_menu(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, lib: Library
+) -> None:
+    lib.create_collection("Reviews")
+    reviews = lib.find_collection("Reviews")
+    assert reviews is not None
+    wanted = [i for i in lib.item_ids() if "immunotherapy" in lib.get_item(i).get("title")]
+    assert len(wanted) == 2
+    lib.add_to_collection(reviews, wanted)
+    window.sidebar.refresh()
+    tree = window.sidebar.tree
+    index = window.sidebar.model.index_of_view(
+        LibraryView("collection", "Reviews", collection=reviews)
+    )
+    rect = tree.visualRect(index)
+    assert "Export Collection…" in menu_texts(
+        lambda: tree.customContextMenuRequested.emit(rect.center())
+    )
+    answer = SaveAs(tmp_path / "reviews", "RIS (*.ris)")
+    done = when_modal(answer)
+    window.sidebar.export_action.trigger()
+    assert done
+    assert answer.titles == [f"Export Reviews ({len(wanted)} items)"]
+    written = finished_export(window, qtbot)
+    assert written == tmp_path / "reviews.ris"
+    assert sorted(i.get("title") for i in read_file(written).items) == sorted(
+        lib.get_item(i).get("title") for i in wanted
+    )
+
+
+def test_a_tag_is_exported_from_its_right_click_menu(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, lib: Library
+) -> None:
+    tag = "Adoptive cell transfer"
+    tagged = lib.item_ids("", Scope(tags=(tag,)))
+    assert len(tagged) == 2
+    answer = SaveAs(tmp_path / "tagged.bib", "BibTeX (*.bib *.bibtex)")
+    done = when_modal(answer)
+    window.sidebar.tag_selector.export_requested.emit(tag)
+    assert done
+    assert answer.titles == [f"Export {tag} (2 items)"]
+    written = finished_export(window, qtbot)
+    assert [i.get("title") for i in read_file(written).items] == [
+        lib.get_item(i).get("title") for i in tagged
+    ]
+
+
+def test_items_shown_are_exported_in_the_tables_order(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path, lib: Library
+) -> None:
+    search(window, qtbot, "immuno*")
+    model = window.table.reference_model
+    model.sort(0, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: model.rowCount() == model.total() > 1)
+    shown_titles = titles(window.table)
+    assert shown_titles == sorted(shown_titles, key=str.casefold, reverse=True)
+    answer = SaveAs(tmp_path / "shown.json", "CSL-JSON (*.json *.csljson)")
+    done = when_modal(answer)
+    window.export_view_action.trigger()
+    assert done
+    written = finished_export(window, qtbot)
+    assert [i.get("title") for i in read_file(written).items] == shown_titles
+
+
+def drag_selection_onto(window: MainWindow, target: QWidget, pos: QPoint) -> bool:
+    """Drag the table's selected rows onto `target` at `pos` the way Qt delivers a drag: the
+    table's own MIME data, then enter, move and drop events; whether the drop was accepted."""
+    table = window.table
+    mime = table.reference_model.mimeData(table.selectionModel().selectedRows())
+    assert mime is not None
+    move = Qt.DropAction.CopyAction | Qt.DropAction.MoveAction
+    buttons, modifiers = Qt.MouseButton.LeftButton, Qt.KeyboardModifier(0)
+    enter = QDragEnterEvent(pos, move, mime, buttons, modifiers)
+    QApplication.sendEvent(target, enter)
+    if not enter.isAccepted():
+        return False
+    over = QDragMoveEvent(pos, move, mime, buttons, modifiers)
+    QApplication.sendEvent(target, over)
+    if not over.isAccepted():
+        return False
+    drop = QDropEvent(pos.toPointF(), move, mime, buttons, modifiers)
+    QApplication.sendEvent(target, drop)
+    return drop.isAccepted()
+
+
+def test_rows_dragged_onto_a_collection_are_filed_and_undo_takes_them_out(
+    window: MainWindow, qtbot: QtBot, lib: Library
+) -> None:
+    window.session.apply("New collection", lib.create_collection, "Reviews")
+    reviews = lib.find_collection("Reviews")
+    assert reviews is not None
+    picked = [select_title(window, qtbot, "Janeway's Immunobiology")]
+    tree = window.sidebar.tree
+    index = window.sidebar.model.index_of_view(
+        LibraryView("collection", "Reviews", collection=reviews)
+    )
+    assert index.isValid()
+    assert drag_selection_onto(window, tree.viewport(), tree.visualRect(index).center())
+    assert lib.item_ids("", Scope(collection=reviews)) == picked
+    # onto My Library: nothing to do, so refused
+    library = tree.visualRect(window.sidebar.model.index_of_view(LibraryView())).center()
+    assert not drag_selection_onto(window, tree.viewport(), library)
+    window.undo_action.trigger()
+    assert lib.item_ids("", Scope(collection=reviews)) == []
+
+
+def test_rows_dragged_onto_a_tag_are_tagged(window: MainWindow, qtbot: QtBot, lib: Library) -> None:
+    selector = window.sidebar.tag_selector
+    qtbot.waitUntil(lambda: selector.model.rowCount() == 3)
+    item_id = select_title(window, qtbot, "Global cancer statistics für Ärzte")
+    view = selector.view
+    model = selector.model
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Textbook")
+    rect = view.visualRect(model.index(row, 0))
+    assert drag_selection_onto(window, view.viewport(), rect.center())
+    assert "Textbook" in lib.get_item(item_id).tags
 
 
 def test_dragging_rows_out_carries_ris_text_and_a_file(window: MainWindow, qtbot: QtBot) -> None:

@@ -535,13 +535,27 @@ def test_tree_context_menu_offers_the_entrys_actions(sidebar: Sidebar, lib: Libr
         rect = sidebar.tree.visualRect(find(sidebar.model, name))
         return menu_texts(lambda: sidebar.tree.customContextMenuRequested.emit(rect.center()))
 
-    assert menu_at("A") == ["New Subcollection…", "Rename Collection…", "Delete Collection…"]
+    assert menu_at("A") == [
+        "New Subcollection…",
+        "Rename Collection…",
+        "Export Collection…",
+        "Delete Collection…",
+    ]
     assert sidebar.current_view().name == "A"
     assert sidebar.rename_collection_action.isEnabled()
-    assert menu_at("My Library") == ["New Collection…"]
+    assert menu_at("My Library") == ["New Collection…", "Export Library…"]
     assert not sidebar.rename_collection_action.isEnabled()
-    assert menu_at("S") == ["Delete Saved Search…"]
+    assert menu_at("S") == ["Export Saved Search…", "Delete Saved Search…"]
     assert sidebar.delete_saved_search_action.isEnabled()
+
+
+def test_export_from_the_tree_asks_for_the_entrys_view(qtbot: QtBot, sidebar: Sidebar) -> None:
+    new_id = sidebar.create_collection("Reviews")
+    assert sidebar.select_view(LibraryView("collection", "Reviews", collection=new_id))
+    with qtbot.waitSignal(sidebar.export_requested) as blocker:
+        sidebar.export_action.trigger()
+    assert blocker.args == [sidebar.current_view()]
+    assert blocker.args[0].collection == new_id
 
 
 # ---------------------------------------------------------------------- tags
@@ -881,9 +895,16 @@ def test_tag_context_menu(qtbot: QtBot, sidebar: Sidebar) -> None:
         "Remove Colour",
         "Rename Tag…",
         "Delete Tag…",
+        f"Export Items Tagged “{TEXTBOOK}”…",
         "Deselect All",
     ]
-    assert menu_at(CAR_NK) == ["Assign Colour…", "Rename Tag…", "Delete Tag…", "Deselect All"]
+    assert menu_at(CAR_NK) == [
+        "Assign Colour…",
+        "Rename Tag…",
+        "Delete Tag…",
+        f"Export Items Tagged “{CAR_NK}”…",
+        "Deselect All",
+    ]
 
 
 # ---------------------------------------------------------------------- plain text

@@ -1,9 +1,12 @@
 """Exporting items to a file, and copying them to the clipboard as RIS, BibTeX or CSL-JSON.
 
-`export_items(session, ids, parent)` asks for a file and a format (one filter per format
-citelib writes), then `write_export` writes it in a `Worker`: the items are read from the library
-in batches as the writer goes (`Library.export_items`), counted for the progress window, and a
-cancel raises inside that count. `write_file` writes to a temporary file that is renamed over
+`export_items(session, what, parent)` asks for a file and a format (one filter per format
+citelib writes), then `write_export` writes it in a `Worker`. What is exported is a `Selection`:
+ids already known (the table's selection), or every item of a scope matching a query (a
+collection, a tag, the items shown, the whole library), whose ids are looked up in the worker so
+a 100,000-item export never stalls the window. The items are read from the library in batches
+as the writer goes (`Library.export_items`), counted for the progress window, and a cancel
+raises inside that count. `write_file` writes to a temporary file that is renamed over
 the target only at the end and removed on any error, so a cancelled or failed export leaves no
 partial file (and an existing file as it was).
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -25,7 +29,7 @@ from citelib.errors import InvalidValue
 from citelib.formats import FORMATS, get_format, write_file
 from citelib.formats.citekeys import KeyParts
 from citelib.gcpause import collector_paused
-from citelib.library import Library
+from citelib.library import Library, Scope
 from citelib.model import Item
 
 from .session import Session
@@ -83,24 +87,65 @@ def target_for(path: Path, format_name: str) -> tuple[Path, str]:
     return path.with_name(path.name + fmt.extensions[0]), format_name
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Items to export: `ids` when they are known, else every item of `scope` matching `query`
+    in the order `sort`/`descending` (looked up when the export runs). `name` describes them
+    ("My Library", a collection's name) and `count`, when known, is how many there are."""
+
+    ids: tuple[int, ...] | None = None
+    query: str = ""
+    scope: Scope | None = field(default_factory=Scope)
+    sort: str = "title"
+    descending: bool = False
+    name: str = ""
+    count: int | None = None
+
+    @classmethod
+    def of(cls, ids: Sequence[int], name: str = "") -> Selection:
+        return cls(ids=tuple(ids), name=name, count=len(ids))
+
+    @property
+    def known_count(self) -> int | None:
+        return len(self.ids) if self.ids is not None else self.count
+
+    def resolve(self, lib: Library) -> list[int]:
+        """The ids to write, in order."""
+        if self.ids is not None:
+            return list(self.ids)
+        return lib.item_ids(self.query, self.scope, sort=self.sort, descending=self.descending)
+
+
+def as_selection(what: Selection | Sequence[int]) -> Selection:
+    return what if isinstance(what, Selection) else Selection.of(what)
+
+
 _last_folder: Path | None = None
 
 
+def export_title(count: int | None, what: str = "") -> str:
+    """The file dialog's title: "Export My Library (120 items)", "Export 3 items"."""
+    if count is None:
+        return f"Export {what}" if what else "Export"
+    items = plural(count, "item")
+    return f"Export {what} ({items})" if what else f"Export {items}"
+
+
 def choose_export_target(
-    parent: QWidget | None, count: int, what: str = "", directory: Path | None = None
+    parent: QWidget | None, count: int | None, what: str = "", directory: Path | None = None
 ) -> tuple[Path, str] | None:
     """Ask where to export `count` items (described by `what`, say "My Library") and in which
     format (a blocking file dialog); None when the user cancels."""
     global _last_folder
     filters = export_filters()
-    items = plural(count, "item")
-    dialog = QFileDialog(parent, f"Export {what} ({items})" if what else f"Export {items}")
+    dialog = QFileDialog(parent, export_title(count, what))
+    base = "".join(c for c in what if c.isalnum() or c in " -_").strip() or "references"
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
     dialog.setFileMode(QFileDialog.FileMode.AnyFile)
     dialog.setNameFilters(list(filters))
     folder = directory or _last_folder or Path.home()
     dialog.setDirectory(str(folder))
-    dialog.selectFile("references" + FORMATS[next(iter(filters.values()))].extensions[0])
+    dialog.selectFile(base + FORMATS[next(iter(filters.values()))].extensions[0])
 
     def on_filter(text: str) -> None:
         dialog.setDefaultSuffix(FORMATS[filters[text]].extensions[0].lstrip("."))
@@ -119,7 +164,7 @@ class _CountedItems:
     Keeps what writers look for in their source: its length and `key_parts()`."""
 
     def __init__(self, lib: Library, ids: Sequence[int], progress: Progress) -> None:
-        self._items = lib.export_items(ids)
+        self._items = lib.export_items(list(ids))
         self._progress = progress
 
     def __len__(self) -> int:
@@ -139,10 +184,16 @@ class _CountedItems:
 
 
 def write_items(
-    lib: Library, ids: Sequence[int], path: Path, format_name: str, progress: Progress
+    lib: Library,
+    what: Selection | Sequence[int],
+    path: Path,
+    format_name: str,
+    progress: Progress,
 ) -> int:
     """Write the items to `path` atomically, reporting progress; the number written. Runs in
     a Worker; `Cancelled` raised by `progress` leaves no file behind."""
+    progress(0, 0)  # busy while a query's ids are looked up
+    ids = as_selection(what).resolve(lib)
     write_file(path, _CountedItems(lib, ids, progress), format_name)
     return len(ids)
 
@@ -160,24 +211,25 @@ class ExportFlow(Flow):
     def __init__(
         self,
         session: Session,
-        ids: Sequence[int],
+        what: Selection | Sequence[int],
         path: Path,
         format_name: str,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.session = session
-        self.ids = list(ids)
+        self.selection = selection = as_selection(what)
         self.path = path
         self.format_name = format_name
-        lib, ids_ = session.lib, self.ids
-        self.worker = Worker(lambda progress: write_items(lib, ids_, path, format_name, progress))
+        lib = session.lib
+        self.worker = Worker(
+            lambda progress: write_items(lib, selection, path, format_name, progress)
+        )
         label = get_format(format_name).label
+        count = selection.known_count
+        items = plural(count, "item") if count is not None else selection.name or "items"
         self.progress = WorkerProgressDialog(
-            self.worker,
-            parent,
-            "Export",
-            f"Exporting {plural(len(self.ids), 'item')} to {path.name} ({label})…",
+            self.worker, parent, "Export", f"Exporting {items} to {path.name} ({label})…"
         )
         self.worker.finished.connect(self._on_written)
         self.worker.failed.connect(self._on_failed)
@@ -204,30 +256,36 @@ class ExportFlow(Flow):
 
 def write_export(
     session: Session,
-    ids: Sequence[int],
+    what: Selection | Sequence[int],
     path: Path,
     format_name: str,
     parent: QWidget | None = None,
 ) -> ExportFlow:
     """Start writing the items to `path` in `format_name`; the flow, already running."""
-    flow = ExportFlow(session, ids, path, format_name, parent)
+    flow = ExportFlow(session, what, path, format_name, parent)
     flow.start()
     return flow
 
 
 def export_items(
-    session: Session, ids: Sequence[int], parent: QWidget | None = None, what: str = ""
+    session: Session,
+    what: Selection | Sequence[int],
+    parent: QWidget | None = None,
+    name: str = "",
 ) -> ExportFlow | None:
     """Ask for a file and format, then export these items (the caller's selection,
-    collection, tag or whole library, described by `what` in the dialog's title); None when
-    there is nothing to export or the user cancels the file dialog."""
-    if not ids:
+    collection, tag or whole library, described in the dialog's title by the selection's
+    name or `name`); None when there is nothing to export or the user cancels the dialog."""
+    selection = as_selection(what)
+    if name:
+        selection = replace(selection, name=name)
+    if selection.known_count == 0:
         return None
-    target = choose_export_target(parent, len(ids), what)
+    target = choose_export_target(parent, selection.known_count, selection.name)
     if target is None:
         return None
     path, format_name = target
-    return write_export(session, ids, path, format_name, parent)
+    return write_export(session, selection, path, format_name, parent)
 
 
 def export_text(lib: Library, ids: Sequence[int], format_name: str) -> str:

@@ -31,7 +31,7 @@ from citelib.model import Item
 
 from . import exporting, importing
 from .itempane import ItemPane
-from .itemtable import ItemTable
+from .itemtable import COLUMNS, ItemTable
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._duplicate_ids: tuple[int, ...] | None = None
         self._duplicates_worker: Worker | None = None
         self.last_import: importing.ImportFlow | None = None
+        self.last_export: exporting.ExportFlow | None = None
 
         self.sidebar = Sidebar(self.session, self)
         self.table = ItemTable(self.session, self)
@@ -233,6 +234,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         self.sidebar.view_changed.connect(self._view_changed)
         self.sidebar.tags_changed.connect(lambda _tags: self.apply_view())
+        self.sidebar.export_requested.connect(self.export_view)
+        self.sidebar.tag_selector.export_requested.connect(self.export_tag)
         self.table.selection_changed.connect(self._selection_changed)
         self.table.item_activated.connect(lambda _id: self.edit_current())
         model = self.table.reference_model
@@ -368,17 +371,48 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         return view.collection if view.kind == "collection" else None
 
+    def _export(self, what: exporting.Selection | list[int], name: str = "") -> None:
+        flow = exporting.export_items(self.session, what, self, name)
+        if flow is not None:
+            self.last_export = flow
+            flow.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
     def export_library(self) -> None:
-        exporting.export_items(self.session, self.lib.item_ids(), self, "My Library")
+        count = self.lib.count()
+        self._export(exporting.Selection(name="My Library", count=count))
 
     def export_selected(self) -> None:
         ids = self.selected_ids()
         if ids:
-            exporting.export_items(self.session, ids, self, f"{len(ids)} selected items")
+            self._export(ids, f"{len(ids)} selected items")
 
     def export_shown(self) -> None:
-        ids = self.lib.item_ids(self.current_query(), self.current_scope())
-        exporting.export_items(self.session, ids, self, self.current_view().name)
+        model = self.table.reference_model
+        column = COLUMNS[model.sort_column]
+        selection = exporting.Selection(
+            query=model.query,
+            scope=model.scope,
+            sort=column.sort or "title",
+            descending=model.sort_order == Qt.SortOrder.DescendingOrder,
+            name=self.current_view().name,
+            count=model.total(),
+        )
+        self._export(selection)
+
+    def export_view(self, view: LibraryView) -> None:
+        """Export a collection, saved search or tag chosen in the sidebar (its right-click
+        menu), whatever the table shows."""
+        scope = view.scope()
+        query = view.search_text("")
+        self._export(
+            exporting.Selection(
+                query=query, scope=scope, name=view.name, count=self.lib.count(query, scope)
+            )
+        )
+
+    def export_tag(self, name: str) -> None:
+        scope = Scope(tags=(name,))
+        self._export(exporting.Selection(scope=scope, name=name, count=self.lib.count("", scope)))
 
     def copy_as(self, format_name: str) -> None:
         ids = self.selected_ids()

@@ -567,10 +567,13 @@ class Sidebar(QWidget):
         view_changed(LibraryView): another entry was chosen (or the chosen one changed: a
             renamed collection, a saved search with a new query).
         tags_changed(tuple[str, ...]): the tags selected in the tag selector (AND).
+        export_requested(LibraryView): "Export…" was chosen on an entry's right-click menu
+            (My Library, a collection or a saved search).
     """
 
     view_changed = Signal(object)
     tags_changed = Signal(tuple)
+    export_requested = Signal(object)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -607,6 +610,8 @@ class Sidebar(QWidget):
         self.delete_collection_action.triggered.connect(self._ask_delete_current)
         self.delete_saved_search_action = QAction("Delete Saved Search…", self)
         self.delete_saved_search_action.triggered.connect(self._ask_delete_current)
+        self.export_action = QAction("Export Collection…", self)
+        self.export_action.triggered.connect(lambda: self.export_requested.emit(self._view))
 
         self.tree.selectionModel().currentChanged.connect(self._on_current)
         self.tree.customContextMenuRequested.connect(self._context_menu)
@@ -883,6 +888,13 @@ class Sidebar(QWidget):
         self.rename_collection_action.setEnabled(is_collection)
         self.delete_collection_action.setEnabled(is_collection)
         self.delete_saved_search_action.setEnabled(self._view.kind == "saved")
+        labels = {
+            "library": "Export Library…",
+            "collection": "Export Collection…",
+            "saved": "Export Saved Search…",
+        }
+        self.export_action.setText(labels.get(self._view.kind, "Export…"))
+        self.export_action.setEnabled(self._view.kind in labels)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.tree.indexAt(pos)
@@ -895,10 +907,15 @@ class Sidebar(QWidget):
             menu.addAction(self.new_subcollection_action)
             menu.addSeparator()
             menu.addAction(self.rename_collection_action)
+            menu.addAction(self.export_action)
+            menu.addSeparator()
             menu.addAction(self.delete_collection_action)
         elif kind == "saved":
+            menu.addAction(self.export_action)
             menu.addAction(self.delete_saved_search_action)
         elif kind in (None, "library"):
             menu.addAction(self.new_collection_action)
+            if kind == "library":
+                menu.addAction(self.export_action)
         if not menu.isEmpty():
             menu.exec(self.tree.viewport().mapToGlobal(pos))

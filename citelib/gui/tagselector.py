@@ -426,10 +426,12 @@ class TagSelector(QWidget):
     Signals:
         tags_changed(tuple[str, ...]): the selected tags changed (items must carry all).
         tags_shown(): the tags of a request arrived and are shown.
+        export_requested(str): "Export Items Tagged…" was chosen for that tag.
     """
 
     tags_changed = Signal(tuple)
     tags_shown = Signal()
+    export_requested = Signal(str)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -663,6 +665,10 @@ class TagSelector(QWidget):
             menu.addSeparator()
             menu.addAction("Rename Tag…", lambda: self.ask_rename_tag(name))
             menu.addAction("Delete Tag…", lambda: self.ask_delete_tag(name))
+            menu.addSeparator()
+            menu.addAction(
+                f"Export Items Tagged “{name}”…", lambda: self.export_requested.emit(name)
+            )
             menu.addSeparator()
         else:
             menu.addAction(self.assign_colour_action)
