@@ -93,6 +93,9 @@ OPERATIONS: dict[str, Callable[[Library], Change]] = {
     "update_item": _update,
     "set_field": lambda lib: lib.set_field(2, "title", "Set by field"),
     "clear_field": lambda lib: lib.set_field(2, "volume", ""),
+    "set_creators": lambda lib: lib.set_creators(1, [Creator("New", "N"), Creator(literal="WHO")]),
+    "set_item_type": lambda lib: lib.set_item_type(3, "bookSection"),
+    "merge_items": lambda lib: lib.merge_items(1, [3, 2], {"volume": "1"}),
     "trash": lambda lib: lib.trash([1, 2]),
     "restore": lambda lib: lib.restore([5]),
     "empty_trash": lambda lib: lib.empty_trash(),
@@ -193,7 +196,7 @@ def test_a_new_change_clears_redo(full: Library) -> None:
     lib.set_field(1, "title", "one")
     lib.set_field(1, "title", "two")
     lib.undo()
-    assert lib.history.redo_label == "Edit item"
+    assert lib.history.redo_label == "Edit Title"
     lib.add_tags([2], ["x"])
     assert lib.history.redo_label is None
     assert lib.redo() is None

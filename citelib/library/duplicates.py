@@ -147,6 +147,32 @@ class _TitleIndex:
         return found
 
 
+class _KeyIndex:
+    """Library items by DOI, ISBN and title: the ones a key could match, found without
+    comparing it to every item."""
+
+    def __init__(self) -> None:
+        self.by_doi: dict[str, list[int]] = defaultdict(list)
+        self.by_isbn: dict[str, list[int]] = defaultdict(list)
+        self.by_title = _TitleIndex()
+
+    def add(self, key: DupKey, item_id: int) -> None:
+        if key.doi:
+            self.by_doi[key.doi].append(item_id)
+        for isbn in key.isbns:
+            self.by_isbn[isbn].append(item_id)
+        if key.title:
+            self.by_title.add(key, item_id)
+
+    def candidates(self, key: DupKey) -> set[int]:
+        found = set(self.by_doi.get(key.doi, ())) if key.doi else set()
+        for isbn in key.isbns:
+            found.update(self.by_isbn.get(isbn, ()))
+        if key.title:
+            found.update(self.by_title.candidates(key))
+        return found
+
+
 def within(keys: Sequence[DupKey]) -> list[Duplicate]:
     """Items of one import that repeat an earlier item of the same import."""
     by_doi: dict[str, int] = {}
@@ -193,24 +219,12 @@ def in_library(conn: Connection, keys: Sequence[DupKey]) -> list[Duplicate]:
     if not candidate_ids:
         return []
     library = _library_keys(conn, candidate_ids)
-    by_doi: dict[str, list[int]] = defaultdict(list)
-    by_isbn: dict[str, list[int]] = defaultdict(list)
-    by_title = _TitleIndex()
+    indexed = _KeyIndex()
     for item_id, (key, _, _) in library.items():
-        if key.doi:
-            by_doi[key.doi].append(item_id)
-        for isbn in key.isbns:
-            by_isbn[isbn].append(item_id)
-        if key.title:
-            by_title.add(key, item_id)
+        indexed.add(key, item_id)
     found: list[Duplicate] = []
     for index, key in enumerate(keys):
-        candidates = set(by_doi.get(key.doi, ())) if key.doi else set()
-        for isbn in key.isbns:
-            candidates.update(by_isbn.get(isbn, ()))
-        if key.title:
-            candidates.update(by_title.candidates(key))
-        for item_id in sorted(candidates):
+        for item_id in sorted(indexed.candidates(key)):
             other, item_key, title = library[item_id]
             reason = match(key, other)
             if reason:
@@ -291,25 +305,13 @@ def library_sets(conn: Connection) -> list[list[int]]:
             x = parent[x]
         return x
 
-    by_doi: dict[str, list[int]] = defaultdict(list)
-    by_isbn: dict[str, list[int]] = defaultdict(list)
-    by_title = _TitleIndex()
+    indexed = _KeyIndex()
     for item_id in sorted(keys):
         key = keys[item_id]
-        candidates: set[int] = set(by_doi.get(key.doi, ())) if key.doi else set()
-        for isbn in key.isbns:
-            candidates.update(by_isbn.get(isbn, ()))
-        if key.title:
-            candidates.update(by_title.candidates(key))
-        for other in candidates:
+        for other in indexed.candidates(key):
             if root(other) != root(item_id) and match(key, keys[other]):
                 parent[root(item_id)] = root(other)
-        if key.doi:
-            by_doi[key.doi].append(item_id)
-        for isbn in key.isbns:
-            by_isbn[isbn].append(item_id)
-        if key.title:
-            by_title.add(key, item_id)
+        indexed.add(key, item_id)
     sets: dict[int, list[int]] = defaultdict(list)
     for item_id in sorted(keys):
         sets[root(item_id)].append(item_id)

@@ -8,7 +8,7 @@ of items) uses the DB-API cursor's `executemany`; single edits use SQLAlchemy Co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,11 +32,20 @@ from citelib import backup, search
 from citelib.errors import HistoryLost, InvalidValue, LibraryError, NotFound
 from citelib.formats.citekeys import key_from
 from citelib.gcpause import collector_paused
-from citelib.library import duplicates
+from citelib.library import duplicates, merging
 from citelib.library import rows as rowmap
 from citelib.library.changes import Change
 from citelib.library.history import History, Region, Step, restore
-from citelib.model import CREATOR_ROLES, FIELD_SET, ITEM_TYPES, Item, new_keys, normalise_doi
+from citelib.model import (
+    CREATOR_ROLES,
+    FIELD_LABELS,
+    FIELD_SET,
+    ITEM_TYPES,
+    Creator,
+    Item,
+    new_keys,
+    normalise_doi,
+)
 from citelib.paths import default_library_dir
 from citelib.search import Compiled
 from citelib.store import schema, sqlite
@@ -713,14 +722,7 @@ class Library:
             values["item_type"] = item.item_type
             values["date_modified"] = utc_now()
             conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
-            conn.execute(delete(schema.creators).where(schema.creators.c.item_id == item_id))
-            if item.creators:
-                sqlite.dbapi(conn).executemany(
-                    _insert_sql(
-                        "creators", ("item_id", "position", "role", "family", "given", "literal")
-                    ),
-                    rowmap.creator_tuples(item_id, item.creators),
-                )
+            _replace_creators(conn, item_id, item.creators)
             tag_ids = self._ensure_tags(conn, names)
             conn.execute(delete(schema.item_tags).where(schema.item_tags.c.item_id == item_id))
             if names:
@@ -734,24 +736,78 @@ class Library:
             tx.tags = set(old_tags) != set(tag_ids.values())
         return tx.result()
 
-    def set_field(self, item_id: int, name: str, value: str) -> Change:
-        """Change one field (what an editor cell does)."""
+    def set_field(self, item_id: int, name: str, value: str, *, label: str | None = None) -> Change:
+        """Change one field (what an editor cell does); undone as "Edit <field label>"."""
         if name not in FIELD_SET:
             raise InvalidValue(f"unknown field {name!r}")
-        with self._write("Edit item") as tx:
+        with self._write(label or f"Edit {FIELD_LABELS.get(name, name)}") as tx:
             # read and write in one transaction: another program's edit in between is not lost
-            found = rowmap.load_items(tx.conn, [item_id])
-            if not found:
-                raise NotFound(f"no item {item_id}")
-            item = found[0]
+            item = self._load_for_edit(tx, item_id)
             item.set(name, value)
             self._validate(item)
-            tx.save(schema.items, schema.items.c.id == item_id)
             values = rowmap.field_values(item) | rowmap.derived(item)
             values["date_modified"] = utc_now()
             tx.conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
-            tx.items.add(item_id)
-            tx.fts.add(item_id)
+        return tx.result()
+
+    def set_creators(self, item_id: int, creators: Sequence[Creator]) -> Change:
+        """Replace an item's creators (in order, with roles); creators with no name are left
+        out, as everywhere else."""
+        with self._write("Edit Creators") as tx:
+            item = self._load_for_edit(tx, item_id)
+            item.creators = [Creator(c.family, c.given, c.literal, c.role) for c in creators]
+            self._validate(item)
+            tx.save(schema.creators, schema.creators.c.item_id == item_id)
+            values: dict[str, Any] = rowmap.derived(item)
+            values["date_modified"] = utc_now()
+            conn = tx.conn
+            conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
+            _replace_creators(conn, item_id, item.creators)
+        return tx.result()
+
+    def set_item_type(self, item_id: int, item_type: str) -> Change:
+        """Change an item's type. Every field value stays, also those the new type does not
+        list (as any field may be stored on any type: see `model.TYPE_FIELDS`)."""
+        if item_type not in ITEM_TYPES:
+            raise InvalidValue(f"unknown item type {item_type!r}")
+        with self._write("Change Item Type") as tx:
+            # the same type again changes nothing and leaves no undo step
+            if _load_one(tx.conn, item_id).item_type != item_type:
+                tx.save(schema.items, schema.items.c.id == item_id)
+                tx.conn.execute(
+                    update(schema.items)
+                    .where(schema.items.c.id == item_id)
+                    .values(item_type=item_type, date_modified=utc_now())
+                )
+                tx.items.add(item_id)
+        return tx.result()
+
+    def _load_for_edit(self, tx: _Tx, item_id: int) -> Item:
+        """The item as it is now, read in the edit's own transaction, its row saved for undo."""
+        item = _load_one(tx.conn, item_id)
+        tx.save(schema.items, schema.items.c.id == item_id)
+        tx.items.add(item_id)
+        tx.fts.add(item_id)
+        return item
+
+    def merge_items(
+        self,
+        master_id: int,
+        other_ids: Sequence[int],
+        fields: Mapping[str, str] | None = None,
+    ) -> Change:
+        """Merge duplicates into `master_id` in one undoable step (rules in
+        `citelib.library.merging`): the master keeps its fields and fills its empty ones from
+        the others in order (`fields` names the value to keep where the caller chose one), gains
+        their tags, collections, notes and attachments, and the others go to the Trash."""
+        others, chosen = merging.check_request(master_id, other_ids, fields)
+        with self._write(f"Merge {len(others) + 1} items") as tx:
+            master, rest = merging.load(tx.conn, master_id, others)
+            merged = merging.merged_item(master, rest, chosen)
+            self._validate(merged)
+            merging.write(tx, merged, others)
+            if merged.creators and not master.creators:
+                _replace_creators(tx.conn, master_id, merged.creators)
         return tx.result()
 
     def trash(self, ids: Sequence[int]) -> Change:
@@ -1448,6 +1504,22 @@ def _count_change(conn: Connection) -> int:
     value = _change_counter(conn) + 1
     conn.execute(insert(m).prefix_with("OR REPLACE").values(name=_COUNTER, value=str(value)))
     return value
+
+
+def _replace_creators(conn: Connection, item_id: int, creators: Sequence[Creator]) -> None:
+    conn.execute(delete(schema.creators).where(schema.creators.c.item_id == item_id))
+    if creators:
+        sqlite.dbapi(conn).executemany(
+            _insert_sql("creators", ("item_id", "position", "role", "family", "given", "literal")),
+            rowmap.creator_tuples(item_id, creators),
+        )
+
+
+def _load_one(conn: Connection, item_id: int) -> Item:
+    found = rowmap.load_items(conn, [item_id])
+    if not found:
+        raise NotFound(f"no item {item_id}")
+    return found[0]
 
 
 def _subtree(collection_id: int) -> Any:
