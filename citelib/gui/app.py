@@ -19,8 +19,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -30,6 +31,10 @@ from citelib.library import Library
 from citelib.paths import APP_NAME, LIBRARY_ENV, default_library_dir, resources_dir
 
 from .session import log_error
+from .widgets import warn
+
+if TYPE_CHECKING:
+    from .mainwindow import MainWindow
 
 ORGANISATION = "citelib"
 LAST_LIBRARY_KEY = "library/last"
@@ -67,10 +72,87 @@ def choose_library(folder: Path | None, settings: QSettings) -> Path:
     return default_library_dir()
 
 
+MAX_RECENT = 8
+
+
+class LibraryHost(QObject):
+    """The window on the library that is open, and the switch to another one (File > Open
+    Library, New Library, Open Recent): the other library is opened first, so a library that
+    cannot be opened leaves the window as it was; then a new window takes the old one's place,
+    and the old library is closed once its workers have stopped."""
+
+    def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.window: MainWindow | None = None
+        self._demo_folder: Path | None = None
+
+    def start(self, lib: Library, *, demo_folder: Path | None = None) -> MainWindow:
+        """Show the first window, on `lib` (the demo library when `demo_folder` is given)."""
+        self._demo_folder = demo_folder
+        if demo_folder is None:
+            self._remember(lib.folder)
+        return self._show(lib, demo=demo_folder is not None)
+
+    def switch(self, folder: Path, create: bool) -> bool:
+        """Open the library in `folder` in place of the current one; False (and a message)
+        when it cannot be opened, the current window staying as it was."""
+        old = self.window
+        try:
+            lib = Library.open(folder, create=create)
+        except CitelibError as e:
+            warn(old, "citelib", f"The library could not be opened:\n{e}")
+            return False
+        if old is not None:
+            old.pane.commit_pending()
+            old.save_settings()
+            old.save_on_close = False
+        self._remember(lib.folder)
+        self._show(lib, demo=False)
+        if old is not None:
+            old.close()
+            old.close_library()
+            old.deleteLater()
+        if self._demo_folder is not None:
+            shutil.rmtree(self._demo_folder, ignore_errors=True)
+            self._demo_folder = None
+        return True
+
+    def close(self) -> None:
+        """Close the library for good (the app is quitting)."""
+        if self.window is not None:
+            self.window.close_library()
+        if self._demo_folder is not None:
+            shutil.rmtree(self._demo_folder, ignore_errors=True)
+            self._demo_folder = None
+
+    def report_unexpected(self, error: BaseException) -> None:
+        if self.window is not None:
+            self.window.report_unexpected(error)
+        else:
+            log_error(Path(tempfile.gettempdir()), error)
+
+    def _show(self, lib: Library, *, demo: bool) -> MainWindow:
+        from .mainwindow import MainWindow
+
+        window = MainWindow(lib, settings=self.settings, demo=demo)
+        window.library_requested.connect(self.switch)
+        window.show()
+        self.window = window
+        return window
+
+    def _remember(self, folder: Path) -> None:
+        from .mainwindow import RECENT_KEY, recent_libraries
+
+        self.settings.setValue(LAST_LIBRARY_KEY, str(folder))
+        recent = [str(folder)] + [
+            str(p) for p in recent_libraries(self.settings) if str(p) != str(folder)
+        ]
+        self.settings.setValue(RECENT_KEY, recent[:MAX_RECENT])
+
+
 def run_app(folder: Path | None, *, demo: bool) -> int:
     """Open the window on a library and run until it closes; the process exit code."""
-    from .mainwindow import MainWindow  # after the QApplication's names are set
-
     app = make_application()
     settings = QSettings()
     demo_folder: Path | None = None
@@ -82,18 +164,16 @@ def run_app(folder: Path | None, *, demo: bool) -> int:
             lib = Library.open(demo_folder)
             load_demo(lib)
         else:
-            path = choose_library(folder, settings)
-            lib = Library.open(path)
-            settings.setValue(LAST_LIBRARY_KEY, str(lib.folder))
+            lib = Library.open(choose_library(folder, settings))
     except CitelibError as e:
-        QMessageBox.critical(None, "citelib", f"The library could not be opened:\n{e}")
+        warn(None, "citelib", f"The library could not be opened:\n{e}", QMessageBox.Icon.Critical)
         return 1
 
-    window = MainWindow(lib, settings=settings, demo=demo)
+    host = LibraryHost(settings)
     previous_hook = sys.excepthook
-    sys.excepthook = _excepthook(window.report_unexpected)
+    sys.excepthook = _excepthook(host.report_unexpected)
     try:
-        window.show()
+        window = host.start(lib, demo_folder=demo_folder)
         if os.environ.get(EXIT_AFTER_PAINT_ENV):
             started = time.monotonic()
             window.first_rows_painted.connect(lambda: _print_and_quit(app, started))
@@ -101,9 +181,7 @@ def run_app(folder: Path | None, *, demo: bool) -> int:
         return app.exec()
     finally:
         sys.excepthook = previous_hook
-        window.close_library()
-        if demo_folder is not None:
-            shutil.rmtree(demo_folder, ignore_errors=True)
+        host.close()
 
 
 def _print_and_quit(app: QApplication, started: float) -> None:

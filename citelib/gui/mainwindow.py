@@ -7,6 +7,7 @@ user's layout in QSettings.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt, Q
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QFileDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -35,7 +37,7 @@ from .itemtable import COLUMNS, ItemTable
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
-from .widgets import ask_text, confirm
+from .widgets import ask_text, confirm, warn
 from .workers import Worker, shutdown_workers
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
@@ -44,7 +46,20 @@ STATE_KEY = "window/state"
 SPLITTER_KEY = "window/splitter"
 HEADER_KEY = "table/header"
 SIDEBAR_KEY = "sidebar/splitter"
-EXPANDED_KEY = "sidebar/expanded"
+EXPANDED_KEY = "sidebar/expanded"  # per library: "sidebar/expanded/<digest of its folder>"
+RECENT_KEY = "library/recent"
+LIBRARY_FILE = "library.sqlite"
+
+
+def _library_key(prefix: str, folder: Path) -> str:
+    return f"{prefix}/{hashlib.sha1(str(folder).encode()).hexdigest()[:16]}"
+
+
+def recent_libraries(settings: QSettings) -> list[Path]:
+    """The libraries opened lately, newest first (those still there)."""
+    value = settings.value(RECENT_KEY, [])
+    names = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+    return [Path(n) for n in names if n and (Path(n) / LIBRARY_FILE).is_file()]
 
 
 class MainWindow(QMainWindow):
@@ -53,9 +68,13 @@ class MainWindow(QMainWindow):
     Signals:
         first_rows_painted(): the item table painted for the first time, rows and all (the
             view is applied before the window shows); benchmarks wait for it.
+        library_requested(Path, bool): the user chose another library to open (File > Open
+            Library, New Library, Open Recent); the bool says whether it may be created. The
+            app opens it in a new window and closes this one.
     """
 
     first_rows_painted = Signal()
+    library_requested = Signal(object, bool)
 
     def __init__(
         self,
@@ -75,6 +94,7 @@ class MainWindow(QMainWindow):
         self._duplicates_worker: Worker | None = None
         self.last_import: importing.ImportFlow | None = None
         self.last_export: exporting.ExportFlow | None = None
+        self.save_on_close = True
 
         self.sidebar = Sidebar(self.session, self)
         self.table = ItemTable(self.session, self)
@@ -144,6 +164,12 @@ class MainWindow(QMainWindow):
         self.export_view_action = a(
             "Export Items &Shown…", self.export_shown, tip="Export the items the table shows"
         )
+        self.new_library_action = a(
+            "New Li&brary…", self.ask_new_library, tip="Make a new library in a folder"
+        )
+        self.open_library_action = a(
+            "&Open Library…", self.ask_open_library, QKeySequence.StandardKey.Open
+        )
         self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = a("&Undo", self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = a("&Redo", self.redo, "Ctrl+Shift+Z")
@@ -193,6 +219,10 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         file_menu.addActions([self.new_item_action, self.new_collection_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.new_library_action, self.open_library_action])
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.import_action)
         file_menu.addActions(
@@ -371,6 +401,63 @@ class MainWindow(QMainWindow):
         view = self.current_view()
         return view.collection if view.kind == "collection" else None
 
+    def ask_open_library(self) -> None:
+        """Choose a library folder and open it (in place of this one)."""
+        start = str(self.lib.folder.parent)
+        chosen = QFileDialog.getExistingDirectory(self, "Open Library", start)
+        if chosen:
+            self.open_library(Path(chosen))
+
+    def open_library(self, folder: Path) -> bool:
+        """Ask the app to open the library in `folder`; False (and a message) if it holds none."""
+        if not (folder / LIBRARY_FILE).is_file():
+            warn(
+                self,
+                "Open Library",
+                f"{folder} holds no citelib library.\n\n"
+                "Choose the folder that holds library.sqlite, "
+                "or make a library there with File > New Library….",
+            )
+            return False
+        if folder.resolve() != self.lib.folder.resolve():
+            self.library_requested.emit(folder, False)
+        return True
+
+    def ask_new_library(self) -> None:
+        """Choose a folder for a new library (an existing library there is opened instead)."""
+        start = str(self.lib.folder.parent)
+        chosen = QFileDialog.getExistingDirectory(self, "New Library: Choose a Folder", start)
+        if chosen:
+            self.new_library(Path(chosen))
+
+    def new_library(self, folder: Path) -> bool:
+        """Make a library in `folder` and open it; an existing one there is simply opened. A
+        folder holding other files is used only once the user agrees."""
+        if (folder / LIBRARY_FILE).is_file():
+            return self.open_library(folder)
+        crowded = folder.is_dir() and any(folder.iterdir())
+        if crowded and not confirm(
+            self,
+            "New Library",
+            f"{folder} is not empty.",
+            "The library adds library.sqlite, files and backups beside what is there; "
+            "nothing in the folder is changed.",
+            "Make Library Here",
+        ):
+            return False
+        self.library_requested.emit(folder, True)
+        return True
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        here = self.lib.folder.resolve()
+        shown = [p for p in recent_libraries(self.settings) if p.resolve() != here]
+        for folder in shown:
+            action = self.recent_menu.addAction(str(folder))
+            action.triggered.connect(lambda _checked=False, f=folder: self.open_library(f))
+        if not shown:
+            self.recent_menu.addAction("No other libraries").setEnabled(False)
+
     def _export(self, what: exporting.Selection | list[int], name: str = "") -> None:
         flow = exporting.export_items(self.session, what, self, name)
         if flow is not None:
@@ -542,10 +629,7 @@ class MainWindow(QMainWindow):
         self._warn(what, why)
 
     def _warn(self, title: str, text: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Ok, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # messages quote titles, names, paths
-        box.setText(text)
-        box.exec()
+        warn(self, title, text)
 
     def report_unexpected(self, error: BaseException) -> None:
         """The last line of defence (sys.excepthook): log, tell, keep the window open."""
@@ -595,7 +679,7 @@ class MainWindow(QMainWindow):
         sidebar = s.value(SIDEBAR_KEY)
         if isinstance(sidebar, QByteArray | bytes):
             self.sidebar.restore_splitter_state(bytes(QByteArray(sidebar).data()))
-        expanded = s.value(EXPANDED_KEY)
+        expanded = s.value(_library_key(EXPANDED_KEY, self.lib.folder))
         if isinstance(expanded, list):
             self.sidebar.restore_expanded([int(x) for x in expanded if str(x).isdigit()])
         for index, action in ((0, self.toggle_sidebar_action), (2, self.toggle_pane_action)):
@@ -609,12 +693,16 @@ class MainWindow(QMainWindow):
         s.setValue(SPLITTER_KEY, self.splitter.saveState())
         s.setValue(HEADER_KEY, QByteArray(self.table.header_state()))
         s.setValue(SIDEBAR_KEY, QByteArray(self.sidebar.splitter_state()))
-        s.setValue(EXPANDED_KEY, [str(i) for i in self.sidebar.expanded_collections()])
+        s.setValue(
+            _library_key(EXPANDED_KEY, self.lib.folder),
+            [str(i) for i in self.sidebar.expanded_collections()],
+        )
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.pane.commit_pending()
-        self.save_settings()
+        if self.save_on_close:
+            self.save_settings()
         super().closeEvent(event)
 
     def close_library(self) -> None:

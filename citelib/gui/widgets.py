@@ -154,6 +154,19 @@ def confirm_box(
     return box
 
 
+def warn(
+    parent: QWidget | None,
+    title: str,
+    text: str,
+    icon: QMessageBox.Icon = QMessageBox.Icon.Warning,
+) -> None:
+    """A message with an OK button, its text plain (messages quote titles, names, paths)."""
+    box = QMessageBox(icon, title, "", QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(text)
+    box.exec()
+
+
 def confirm(parent: QWidget | None, title: str, text: str, detail: str, action: str) -> bool:
     """Ask before doing something (see `confirm_box`); True if the user chose `action`. The one
     confirmation of the GUI: "Delete the tag “x”?", detail, [Delete Tag] [Cancel]."""

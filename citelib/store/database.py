@@ -49,6 +49,7 @@ class Database:
         self.path = path
         self.engine = engine
         self.migrations = migrations
+        self.closed = False
 
     @classmethod
     def open(
@@ -105,11 +106,18 @@ class Database:
         return db
 
     def close(self) -> None:
+        """Close every connection; the database cannot be used afterwards."""
+        self.closed = True
         self.engine.dispose()
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise LibraryError(f"the library at {self.path.parent} has been closed")
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A consistent snapshot for reading (other writers are not blocked: WAL)."""
+        self._check_open()
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -119,6 +127,7 @@ class Database:
 
         Waits for another process's write to finish (busy timeout) rather than failing.
         """
+        self._check_open()
         try:
             with (
                 self.engine.connect().execution_options(citelib_write=True) as conn,
