@@ -17,6 +17,7 @@ from citelib.formats import ris
 from citelib.gui.itemtable import (
     CACHED_PAGES,
     COLUMNS,
+    IDS_AFTER_MS,
     PAGE_SIZE,
     RIS_MIME,
     ItemTable,
@@ -295,6 +296,21 @@ def test_paging_reads_far_rows_without_holding_them_all(qtbot: QtBot, lib: Libra
         expected[2400]: 2400,
         expected[5]: 5,
     }
+
+
+def test_a_long_view_left_alone_reads_its_id_list_before_any_scroll(
+    qtbot: QtBot, lib: Library
+) -> None:
+    lib.add_items(synthetic_items(2500))
+    model = ReferenceTableModel(Session(lib))
+    assert not model.prepare_row_lookup(start=False)
+    with qtbot.waitSignal(model.ids_ready, timeout=5000):
+        pass  # nothing asked for a far row: the view stood IDS_AFTER_MS, so it was read
+    assert model.prepare_row_lookup(start=False)
+    model.set_view("type:book", Scope())  # a short view needs no list
+    assert model.total() <= CACHED_PAGES * PAGE_SIZE
+    with qtbot.assertNotEmitted(model.ids_ready, wait=IDS_AFTER_MS * 3):
+        pass
 
 
 def test_selection_far_down_a_long_list_is_restored_in_the_background(

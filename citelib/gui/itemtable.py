@@ -74,6 +74,10 @@ from citelib.model import ITEM_TYPE_LABELS
 
 PAGE_SIZE: Final = 200
 CACHED_PAGES: Final = 6  # more than a screenful, so painting never refetches what it shows
+# A long view's id list is read in the background once the view has stood this long (typing
+# in the search box moves on first), so a page deep down costs one look-up by id, not a search
+# walking its OFFSET, by the time the user scrolls.
+IDS_AFTER_MS: Final = 300
 
 RIS_MIME: Final = "application/x-research-info-systems"
 TEXT_MIME: Final = "text/plain"
@@ -249,6 +253,10 @@ class ReferenceTableModel(QAbstractTableModel):
         self._generation = 0  # moves on whenever the view's rows may have changed
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citelib-item-ids")
         self._refresh_due = False
+        self._ids_timer = QTimer(self)
+        self._ids_timer.setSingleShot(True)
+        self._ids_timer.setInterval(IDS_AFTER_MS)
+        self._ids_timer.timeout.connect(self._start_reading_ids)
         # queued even from this thread: a list arrives between events, never inside a reset
         self._ids_read.connect(self._take_ids, Qt.ConnectionType.QueuedConnection)
         session.changed.connect(self._on_changed)
@@ -431,6 +439,10 @@ class ReferenceTableModel(QAbstractTableModel):
         if self._ids_job is not None:
             self._ids_job.cancel()  # if it has not started yet
         self._ids = self._row_by_id = self._ids_job = None
+        if self._total > CACHED_PAGES * PAGE_SIZE:
+            self._ids_timer.start()
+        else:
+            self._ids_timer.stop()
 
     def _read_ids(self) -> list[int]:
         return self._session.lib.item_ids(
