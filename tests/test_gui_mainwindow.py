@@ -589,3 +589,16 @@ def test_ids_dragged_from_the_table_are_json(window: MainWindow) -> None:
     assert mime is not None
     raw = QByteArray(mime.data("application/x-citelib-item-ids")).data()
     assert json.loads(bytes(raw)) == [model.item_id(0)]
+
+
+def test_toolbar_actions_have_icons(window: MainWindow) -> None:
+    actions = (
+        window.new_item_action,
+        window.new_collection_action,
+        window.import_action,
+        window.export_view_action,
+        window.undo_action,
+        window.redo_action,
+    )
+    for action in actions:
+        assert not action.icon().pixmap(20, 20).isNull(), action.text()

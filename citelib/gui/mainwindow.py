@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -37,7 +38,7 @@ from .itemtable import COLUMNS, ItemTable
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
-from .widgets import ask_text, confirm, warn
+from .widgets import action_icon, ask_text, confirm, warn
 from .workers import Worker, shutdown_workers
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
@@ -253,8 +254,27 @@ class MainWindow(QMainWindow):
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        bar.addAction(self.new_item_action)
-        bar.addAction(self.import_action)
+        bar.setIconSize(QSize(20, 20))
+        for action, icon in (
+            (self.new_item_action, "new-item"),
+            (self.new_collection_action, "new-collection"),
+            (self.import_action, "import"),
+            (self.export_view_action, "export"),
+            (self.undo_action, "undo"),
+            (self.redo_action, "redo"),
+        ):
+            action.setIcon(action_icon(icon))
+        self.export_view_action.setIconText("Export")
+        self.export_view_action.setToolTip("Export the items shown")
+        bar.addActions([self.new_item_action, self.new_collection_action])
+        bar.addSeparator()
+        bar.addActions([self.import_action, self.export_view_action])
+        bar.addSeparator()
+        for action in (self.undo_action, self.redo_action):
+            bar.addAction(action)
+            button = bar.widgetForAction(action)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         spacer = QWidget(bar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)

@@ -23,7 +23,7 @@ from PySide6.QtCore import (
     Signal,
     SignalInstance,
 )
-from PySide6.QtGui import QKeyEvent, QWheelEvent
+from PySide6.QtGui import QIcon, QKeyEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -37,9 +37,31 @@ from PySide6.QtWidgets import (
 )
 
 from citelib.library import CollectionInfo
+from citelib.paths import resources_dir
 
 ITEM_IDS_MIME: Final = "application/x-citelib-item-ids"
 SPACING: Final = 6
+
+
+# Our icon for each action, and the freedesktop theme name preferred where the desktop has one.
+THEME_ICONS: Final[dict[str, str]] = {
+    "new-item": "document-new",
+    "new-collection": "folder-new",
+    "import": "document-import",
+    "export": "document-export",
+    "undo": "edit-undo",
+    "redo": "edit-redo",
+}
+
+
+def action_icon(name: str) -> QIcon:
+    """The desktop theme's icon for an action where there is one (Linux), else ours from
+    resources/icons (drawn for citelib, so Windows and macOS get the same set)."""
+    ours = QIcon(str(resources_dir() / "icons" / f"{name}.svg"))
+    theme = THEME_ICONS.get(name)
+    if theme and QIcon.hasThemeIcon(theme):
+        return QIcon.fromTheme(theme, ours)
+    return ours
 
 
 def plural(count: int, one: str, many: str | None = None) -> str:
