@@ -22,6 +22,7 @@ from citelib.gui.importing import (
     droppable_paths,
     import_files,
     parse_tags,
+    read_total,
 )
 from citelib.gui.session import Session
 from citelib.gui.widgets import collection_paths, plain_tooltip
@@ -483,6 +484,47 @@ def test_several_formats_dropped_together(qtbot: QtBot, session: Session, lib: L
     assert lib.count(scope=None) == expected
 
 
+def test_reading_reports_bytes_across_files_then_the_duplicate_check(
+    qtbot: QtBot, session: Session, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.ris"
+    write_file(big, synthetic_items(25_000), "ris")  # a few 1 MiB blocks
+    small = DATA / "ris" / "zotero.ris"
+    paths = [small, big]
+    sizes = [p.stat().st_size for p in paths]
+    seen: list[tuple[int, int]] = []
+    build_preview(session.lib, paths, lambda d, t: seen.append((d, t)))
+    total = read_total(sizes)
+    assert {t for _, t in seen} == {total}
+    done = [d for d, _ in seen]
+    assert done == sorted(done)
+    inside_big = [d for d in done if sizes[0] < d < sum(sizes)]
+    assert len(inside_big) >= 2  # block by block, not file by file
+    assert sum(sizes) + 1 in done  # the duplicate check
+    flow = ImportFlow(session, paths)
+    assert flow._reading_label(0) == f"Reading {small.name} (1 of 2)…"
+    assert flow._reading_label(sizes[0] + 10) == f"Reading {big.name} (2 of 2)…"
+    assert flow._reading_label(sum(sizes) + 1) == "Looking for likely duplicates…"
+
+
+def test_cancel_while_reading_a_big_file_stops_its_thread_early(
+    qtbot: QtBot, session: Session, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.ris"
+    write_file(big, synthetic_items(30_000), "ris")
+    flow = import_files(session, [big])
+    assert flow.worker is not None
+    worker = flow.worker
+    read: list[int] = []
+    worker.progress.connect(lambda done, _total: read.append(done))
+    qtbot.waitUntil(lambda: bool(read), timeout=WAIT_MS)
+    flow.cancel()
+    qtbot.waitUntil(lambda: not worker.is_running(), timeout=WAIT_MS)
+    assert max(read) < big.stat().st_size  # stopped inside the file, not after it
+    assert flow.outcome == "Import cancelled; nothing was added."
+    assert session.lib.count(scope=None) == 0
+
+
 @pytest.mark.parametrize("how", ["flow", "button"])
 def test_cancel_while_reading_ends_the_flow_at_once(
     qtbot: QtBot, session: Session, how: str
@@ -511,7 +553,8 @@ def test_titles_are_plain_text_and_the_model_sorts(
     )
     progress: list[tuple[int, int]] = []
     preview = build_preview(session.lib, [path], lambda d, t: progress.append((d, t)))
-    assert progress[-1] == (2, 2)
+    total = read_total([path.stat().st_size])
+    assert progress[-1] == (total, total)
     dialog = ImportPreviewDialog(preview)
     qtbot.addWidget(dialog)
     model = dialog.model

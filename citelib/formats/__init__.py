@@ -18,7 +18,7 @@ from typing import Final, Literal, TextIO
 
 from citelib.durable import sync_folder
 from citelib.errors import FormatError
-from citelib.formats.encoding import decode, iter_lines, sniff_file
+from citelib.formats.encoding import ReadProgress, decode, iter_lines, read_progress, sniff_file
 from citelib.formats.normalise import normalise_item
 from citelib.gcpause import collector_paused
 from citelib.model import Item
@@ -217,14 +217,27 @@ def detect_format(path: Path, text: str) -> Format | None:
     return readable[0] if readable else None
 
 
-def read_file(path: Path, format_name: str | None = None) -> ReadResult:
+def read_file(
+    path: Path, format_name: str | None = None, *, progress: ReadProgress | None = None
+) -> ReadResult:
     """Read a reference file: decode it, find its format, parse it to items and problems, and
     normalise the items (`normalise.normalise_item`: DOI, ISBN, ISSN, pages, names, tags).
 
     Raises FormatError only for the file as a whole (unreadable, binary, unknown format); bad
     records are problems in the result. Line-based formats in UTF-8 or cp1252 are streamed, and
     XML formats in UTF-8 parsed from disk: memory holds the items made, never the whole file.
+    `progress(bytes read, file size)` follows the streamed reads block by block (a file read
+    whole reports once, at its end); an exception it raises (a cancel) stops the read.
     """
+    with read_progress(progress):
+        result = _read_file(path, format_name)
+    if progress is not None:
+        size = path.stat().st_size
+        progress(size, size)
+    return result
+
+
+def _read_file(path: Path, format_name: str | None) -> ReadResult:
     try:
         codec, skip, binary = sniff_file(path)
         if binary:

@@ -7,10 +7,13 @@ old EndNote and Reference Manager exports. Every reader gets `str` with `\\n` li
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import chain
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final, cast
 
 # UTF-32 LE's BOM starts with UTF-16 LE's, so it is tried first.
 _BOMS: Final[tuple[tuple[bytes, str], ...]] = (
@@ -152,6 +155,59 @@ def _cp1252_valid(path: Path) -> bool:
     return True
 
 
+# How far a file has been read, (bytes read, file size), for whoever reads it (an import's
+# progress bar). Set per thread by `read_progress`; a callback may raise to stop the read.
+ReadProgress = Callable[[int, int], None]
+_READ_PROGRESS: ContextVar[ReadProgress | None] = ContextVar("read_progress", default=None)
+
+
+@contextmanager
+def read_progress(callback: ReadProgress | None) -> Iterator[None]:
+    """Report the position of every file read in this thread (by block) to `callback`."""
+    token = _READ_PROGRESS.set(callback)
+    try:
+        yield
+    finally:
+        _READ_PROGRESS.reset(token)
+
+
+class _Watched:
+    """A binary file that reports its position after each read, for parsers that read the file
+    themselves. lxml goes on reading after an exception in `read`, so one raised by the report
+    (a cancel) ends the file there instead and is raised again once the parser has stopped."""
+
+    def __init__(self, fh: BinaryIO, report: ReadProgress) -> None:
+        self._fh = fh
+        self._report = report
+        self._size = os.fstat(fh.fileno()).st_size
+        self.error: BaseException | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        if self.error is not None:
+            return b""
+        data = self._fh.read(size)
+        try:
+            self._report(self._fh.tell(), self._size)
+        except BaseException as e:
+            self.error = e
+            return b""
+        return data
+
+
+@contextmanager
+def watched(fh: BinaryIO) -> Iterator[BinaryIO]:
+    """`fh`, reporting its progress when this thread's reads are watched (`read_progress`);
+    the parsers given it only ever call `read`. What the report raised is raised at the end."""
+    report = _READ_PROGRESS.get()
+    if report is None:
+        yield fh
+        return
+    stream = _Watched(fh, report)
+    yield cast(BinaryIO, stream)
+    if stream.error is not None:
+        raise stream.error
+
+
 def iter_lines(path: Path, codec: str, skip: int, block_size: int = _BLOCK) -> Iterator[str]:
     """The lines of a file (without their line ends: CRLF, CR or LF), decoded block by block.
 
@@ -164,11 +220,15 @@ def _line_blocks(path: Path, codec: str, skip: int, block_size: int) -> Iterator
     if codec == "utf-8-replace":
         codec, errors = "utf-8", "replace"
     decoder = codecs.getincrementaldecoder(codec)(errors=errors)
+    report = _READ_PROGRESS.get()
     with path.open("rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
         fh.seek(skip)
         rest = ""
         while True:
             block = fh.read(block_size)
+            if report is not None:
+                report(fh.tell(), size)
             final = not block
             text = rest + decoder.decode(block, final=final)
             if final:

@@ -44,7 +44,7 @@ from typing import Any, BinaryIO, Final, Literal, TextIO, cast
 from lxml import etree
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.encoding import EncodedText
+from citelib.formats.encoding import EncodedText, watched
 from citelib.formats.endnote import (
     EXTRA_NOTE,
     NUMBER_TYPES,
@@ -275,7 +275,8 @@ def read_path(path: Path, source: str) -> ReadResult:
             reader.problem(None, None, "no records: the file is empty")
         else:
             fh.seek(0)
-            reader.parse(fh, b"<!ENTITY" in head)
+            with watched(fh) as stream:
+                reader.parse(stream, b"<!ENTITY" in head)
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 

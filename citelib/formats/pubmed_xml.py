@@ -40,7 +40,7 @@ from typing import BinaryIO, Final, Literal
 from lxml import etree
 
 from citelib.formats import Problem, ReadResult
-from citelib.formats.encoding import EncodedText
+from citelib.formats.encoding import EncodedText, watched
 from citelib.formats.normalise import clean_doi, clean_issn
 from citelib.formats.pubmed import (
     EXTRA_PREFIX,
@@ -125,8 +125,8 @@ def read_path(path: Path, source: str) -> ReadResult:
             reader.problem(None, None, "no records: the file is empty", warning=True)
         else:
             fh.seek(0)
-            with collector_paused():
-                reader.run(fh)
+            with collector_paused(), watched(fh) as stream:
+                reader.run(stream)
     return ReadResult(reader.items, reader.problems, reader.records, reader.lines)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, Final
 
@@ -152,19 +153,46 @@ class ImportPreview:
         return text
 
 
+def file_sizes(paths: Sequence[Path]) -> list[int]:
+    """Each file's size (0 when it cannot be read: its error comes when it is read)."""
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(path.stat().st_size)
+        except OSError:
+            sizes.append(0)
+    return sizes
+
+
+def read_total(sizes: Sequence[int]) -> int:
+    """The progress units of reading files of these sizes: their bytes, and a twentieth more
+    (at least 1) for the duplicate check that follows."""
+    return sum(sizes) + max(1, sum(sizes) // 20)
+
+
 def build_preview(lib: Library, paths: Sequence[Path], progress: Progress) -> ImportPreview:
     """Read every file and find the likely duplicates: the slow part of an import, run in a Worker.
 
-    Reports progress as (files read, files + 1); the last step is the duplicate check. Per-file
-    failures become `FileProblem`s; only a failure of the library itself raises.
+    Reports progress in bytes read of all the files (`read_total`), block by block, then the
+    duplicate check as the last step; `Cancelled` raised by `progress` stops the read at once.
+    Per-file failures become `FileProblem`s; only a failure of the library itself raises.
     """
-    total = len(paths) + 1
+    sizes = file_sizes(paths)
+    total = read_total(sizes)
     preview = ImportPreview(list(paths), [])
     valid: list[PreviewRecord] = []
-    for n, path in enumerate(paths):
-        progress(n, total)
+    offset = 0
+    for path, size in zip(paths, sizes, strict=True):
+        progress(offset, total)
+
+        def report(done: int, _size: int, base: int = offset, size: int = size) -> None:
+            progress(base + min(done, size), total)
+
+        offset += size
         try:
-            result = read_file(path)
+            result = read_file(path, progress=report)
+        except Cancelled:
+            raise
         except CitelibError as e:
             preview.unreadable.append(FileProblem(path, str(e)))
             continue
@@ -186,7 +214,7 @@ def build_preview(lib: Library, paths: Sequence[Path], progress: Progress) -> Im
         preview.records.extend(records)
         preview.notes.extend(notes)
         valid.extend(r for r in records if r.item is not None)
-    progress(len(paths), total)
+    progress(sum(sizes) + 1, total)  # past every file's bytes: the duplicate check
     if valid:
         items = [r.item for r in valid if r.item is not None]
         for dup in lib.find_duplicates(items):
@@ -724,6 +752,7 @@ class ImportFlow(Flow):
         super().__init__(parent)
         self.session = session
         self.paths = list(dict.fromkeys(Path(p) for p in paths))  # a file dropped twice: once
+        self._sizes = file_sizes(self.paths)
         self.collection = collection
         self.preview: ImportPreview | None = None
         self.dialog: ImportPreviewDialog | None = None
@@ -765,18 +794,21 @@ class ImportFlow(Flow):
 
     # ---- reading
     def _reading_label(self, done: int) -> str:
+        """What the progress window says when `done` units of `read_total` are read."""
         n = len(self.paths)
-        if done >= n:
+        ends = list(accumulate(self._sizes))
+        if n == 0 or done > ends[-1]:
             return "Looking for likely duplicates…"
-        name = self.paths[done].name
-        return f"Reading {name}…" if n == 1 else f"Reading {name} ({done + 1} of {n})…"
+        index = min(bisect_right(ends, done), n - 1)
+        name = self.paths[index].name
+        return f"Reading {name}…" if n == 1 else f"Reading {name} ({index + 1} of {n})…"
 
     def _on_read_progress(self, done: int, total: int) -> None:
         if self.progress is None or self.done:
             return
         self.progress.setLabelText(self._reading_label(done))
-        if len(self.paths) == 1 or done >= len(self.paths):
-            self.progress.setRange(0, 0)  # one file, or the duplicate check: no steps to show
+        if done > sum(self._sizes):
+            self.progress.setRange(0, 0)  # the duplicate check: no steps to show
 
     def _on_read_cancel_clicked(self) -> None:
         if self._choice is None and not self.done:
