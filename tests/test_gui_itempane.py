@@ -11,7 +11,15 @@ import pytest
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPixmap, QTextDocument, QWheelEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QLabel,
+    QMessageBox,
+    QTextEdit,
+    QToolButton,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from citelib.gui.editors import CreatorRow
@@ -21,7 +29,7 @@ from citelib.gui.session import Session
 from citelib.gui.widgets import RevertingLineEdit, confirm_box
 from citelib.library import Change, Library
 from citelib.model import Creator
-from tests.conftest import sample_items
+from tests.conftest import dump_library, sample_items
 from tests.guitools import press, shown, when_modal
 
 TITLE_0 = (
@@ -435,7 +443,7 @@ def test_edit_a_creator_name(qtbot: QtBot, pane: ItemPane, lib: Library, ids: li
     replace_text(qtbot, rows(pane)[0].given, "Steven")
     QTest.keyClick(rows(pane)[0].given, Qt.Key.Key_Return)
     assert creators(lib, ids[1])[0] == Creator("Rosenberg", "Steven")
-    assert lib.history.undo_label == "Edit creators"
+    assert lib.history.undo_label == "Edit Creators"
 
 
 def test_add_creator_is_saved_once_named(
@@ -545,6 +553,59 @@ def test_creator_escape_reverts(qtbot: QtBot, pane: ItemPane, lib: Library, ids:
     assert family.text() == "Restifo"
     focus(qtbot, title_edit(pane))
     assert creators(lib, ids[1])[1].family == "Restifo"
+    assert lib.history.undo_label == "Add 4 items"
+
+
+# ---------------------------------------------------------------------------------- undo steps
+def test_each_edit_is_one_undo_step_named_for_what_changed(
+    qtbot: QtBot, pane: ItemPane, session: Session, lib: Library, ids: list[int]
+) -> None:
+    show(pane, [ids[1]])
+
+    def type_into(edit: FieldEditor | RevertingLineEdit, text: str) -> Callable[[], None]:
+        def act() -> None:
+            replace_text(qtbot, edit, text)
+            QTest.keyClick(edit, Qt.Key.Key_Return)
+
+        return act
+
+    def pick(combo_of: Callable[[], QComboBox], text: str) -> Callable[[], None]:
+        def act() -> None:
+            combo = combo_of()
+            index = combo.findText(text)
+            combo.setCurrentIndex(index)
+            combo.activated.emit(index)
+
+        return act
+
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("Edit Publication", type_into(field(pane, "publicationTitle"), "Science Advances")),
+        ("Edit Title", type_into(title_edit(pane), "A new title")),
+        ("Edit Creators", type_into(rows(pane)[0].given, "Steven")),
+        ("Edit Creators", lambda: rows(pane)[0].move_down.trigger()),
+        ("Edit Creators", lambda: rows(pane)[1].switch.trigger()),
+        ("Edit Creators", pick(lambda: rows(pane)[1].role, "Translator")),
+        (
+            "Edit Creators",
+            lambda: QTest.mouseClick(rows(pane)[0].remove, Qt.MouseButton.LeftButton),
+        ),
+        ("Change Item Type", pick(lambda: pane.editor.info.type_combo, "Book Section")),
+    ]
+    for label, act in steps:
+        before = dump_library(lib, bookkeeping=False)
+        act()
+        assert session.undo_label() == f"Undo {label}"
+        assert dump_library(lib, bookkeeping=False) != before
+        session.undo()  # one step undoes the whole edit
+        assert dump_library(lib, bookkeeping=False) == before, label
+        assert lib.history.undo_label == "Add 4 items", label
+        QApplication.processEvents()
+    assert title_edit(pane).text() == lib.get_item(ids[1]).title
+    assert [r.family.text() for r in rows(pane)] == ["Rosenberg", "Restifo"]
+    assert pane.editor.info.type_combo.currentText() == "Journal Article"
+
+    # the type it already has: no change, no undo step
+    pick(lambda: pane.editor.info.type_combo, "Journal Article")()
     assert lib.history.undo_label == "Add 4 items"
 
 

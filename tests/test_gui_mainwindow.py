@@ -24,7 +24,7 @@ from citelib.gui.views import DUPLICATES, TRASH, LibraryView
 from citelib.library import Library, Scope
 from citelib.model import Creator, Item
 from tests.conftest import cli_command, sample_items
-from tests.guitools import SaveAs, menu_texts, press, when_modal
+from tests.guitools import SaveAs, click, menu_texts, press, when_modal
 
 SYNTHETIC = [
     Item(
@@ -379,6 +379,35 @@ def test_duplicate_items_view_lists_the_sets(
     assert set(titles(window.table)) == {
         "Adoptive cell transfer as personalized immunotherapy for human cancer"
     }
+
+
+def test_a_duplicate_set_is_selected_whole_and_merged_from_the_pane(
+    window: MainWindow, qtbot: QtBot, lib: Library
+) -> None:
+    copy = sample_items()[1]  # Rosenberg 2015 again (same DOI), with a tag of its own
+    copy.tags = ["Reviewed"]
+    lib.add_items([copy])
+    pair = lib.item_ids("doi:10.1126/science.aaa4967")
+    assert len(pair) == 2
+    window.sidebar.select_view(DUPLICATES)
+    qtbot.waitUntil(lambda: window.table.reference_model.total() == 2, timeout=10_000)
+    model = window.table.reference_model
+    click(window.table, model.index(0, 0))  # one row: the whole set is selected
+    qtbot.waitUntil(lambda: sorted(window.selected_ids()) == sorted(pair))
+    qtbot.waitUntil(lambda: window.pane.merging)
+    button = window.pane.merge_view.merge_button
+    assert button.isEnabled()
+    assert button.text() == "Merge 2 Items"
+    button.click()
+    master = window.lib.item_ids("doi:10.1126/science.aaa4967")
+    assert len(master) == 1
+    assert "Reviewed" in lib.get_item(master[0]).tags
+    assert lib.count("", Scope(trash=True)) == 1
+    qtbot.waitUntil(lambda: window.table.reference_model.total() == 0, timeout=10_000)
+    assert window.undo_action.text() == "Undo Merge 2 items"
+    window.undo_action.trigger()
+    assert sorted(lib.item_ids("doi:10.1126/science.aaa4967")) == sorted(pair)
+    qtbot.waitUntil(lambda: window.table.reference_model.total() == 2, timeout=10_000)
 
 
 # ---------------------------------------------------------------------- editing safety

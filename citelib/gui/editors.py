@@ -12,13 +12,13 @@ it).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Final
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import (
-    QFont,
-)
+from PySide6.QtGui import QFont, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
@@ -26,13 +26,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QPlainTextEdit,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from citelib.library import AttachmentInfo, Change, Library
+from citelib.library import AttachmentInfo
 from citelib.model import CREATOR_ROLES, Creator, CreatorRole
 
 from .session import Session
@@ -72,13 +73,65 @@ def role_combo_width() -> int:
     return width
 
 
+def local_time(stamp: str) -> str:
+    """A stored UTC timestamp as local date and time; the text itself if it is no timestamp."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---------------------------------------------------------------------------------- text
+class GrowingTextEdit(QPlainTextEdit):
+    """Plain text that wraps and is as tall as its text, from `min_lines` to `max_lines`
+    (then it scrolls): the item pane's multi-line fields, and the merge pane's values."""
+
+    def __init__(
+        self, parent: QWidget | None = None, *, min_lines: int = 1, max_lines: int = 8
+    ) -> None:
+        super().__init__(parent)
+        self.min_lines = min_lines
+        self.max_lines = max_lines
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().contentsChanged.connect(self._fit)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def lines_shown(self) -> float:
+        """How many lines of text the editor is tall."""
+        margins = self.contentsMargins()
+        inner = self.height() - margins.top() - margins.bottom()
+        text = inner - 2 * self.document().documentMargin() - 1
+        return text / self.fontMetrics().lineSpacing()
+
+    def _fit(self) -> None:
+        """Be as tall as the text, within `min_lines` and `max_lines` (then scroll)."""
+        text_height = 0.0
+        block = self.document().begin()
+        while block.isValid():
+            text_height += self.blockBoundingRect(block).height()
+            block = block.next()
+        # The last block's rectangle holds the bottom margin. QPlainTextEdit scrolls unless
+        # the blocks fit in its viewport less the top margin and one pixel.
+        margin = self.document().documentMargin()
+        line = self.fontMetrics().lineSpacing()
+        text_height -= margin
+        text_height = max(self.min_lines * line, min(text_height, self.max_lines * line))
+        margins = self.contentsMargins()
+        height = math.ceil(text_height + 2 * margin + 1) + margins.top() + margins.bottom()
+        if height != self.height():
+            self.setFixedHeight(height)
+
+
 # ---------------------------------------------------------------------------------- creators
-def _replace_creators(lib: Library, item_id: int, creators: list[Creator]) -> Change:
-    item = lib.get_item(item_id)
-    item.creators = creators
-    return lib.update_item(item, label="Edit creators")
-
-
 def split_literal(name: str) -> tuple[str, str]:
     """A single-field name as (family, given): Zotero splits at the last space."""
     name = name.strip()
@@ -249,7 +302,8 @@ class CreatorRow(QWidget):
 
 
 class CreatorsEditor(QWidget):
-    """The creators of one item, one `CreatorRow` each, saved as a whole by `update_item`.
+    """The creators of one item, one `CreatorRow` each, saved as a whole by `set_creators`
+    (one undo step, "Edit Creators").
 
     A row added with + is not saved until a name is typed into it; saving happens only when the
     named creators (in order, with roles) differ from what the library holds.
@@ -382,7 +436,7 @@ class CreatorsEditor(QWidget):
         if creators == self._saved:
             return
         change = self.session.apply(
-            "Edit creators", _replace_creators, self.session.lib, self._item_id, creators
+            "Edit creators", self.session.lib.set_creators, self._item_id, creators
         )
         if change is None:
             self._rebuild(self._saved)

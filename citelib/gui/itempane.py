@@ -6,26 +6,23 @@ selected" for none. Every edit is one `Session.apply` call, so it is undoable an
 hears of it; when the library changes (an undo, another pane) the shown item is read again and
 updated in place, keeping the focus, what is being typed and the scroll position.
 
-Items in the Trash are shown read-only under an "In the Trash" note.
+Items in the Trash are shown read-only under an "In the Trash" note. For a set of duplicates
+the pane shows the merge pane instead (`show_merge`, `citelib.gui.merge`).
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Final
 
 from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QResizeEvent, QTextOption
+from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QTextOption
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QLabel,
-    QPlainTextEdit,
     QScrollArea,
-    QSizePolicy,
     QStackedLayout,
     QToolButton,
     QVBoxLayout,
@@ -33,10 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from citelib.errors import NotFound
-from citelib.library import Change, CollectionInfo, Library
+from citelib.library import Change, CollectionInfo
 from citelib.model import FIELD_LABELS, FIELDS, ITEM_TYPE_LABELS, ITEM_TYPES, TYPE_FIELDS, Item
 
-from .editors import AttachmentsView, CreatorsEditor, TagsEditor, role_combo_width
+from .editors import (
+    AttachmentsView,
+    CreatorsEditor,
+    GrowingTextEdit,
+    TagsEditor,
+    local_time,
+    role_combo_width,
+)
+from .merge import MergeView
 from .notes import NotesEditor
 from .session import Session
 from .widgets import (
@@ -60,25 +65,7 @@ TITLE_LINES: Final = 4
 MAX_TEXT_LINES: Final = 8
 
 
-def local_time(stamp: str) -> str:
-    """A stored UTC timestamp as local date and time; the text itself if it is no timestamp."""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _change_type(lib: Library, item_id: int, item_type: str) -> Change:
-    """Give an item another type. Its fields are all kept, listed by the new type or not."""
-    item = lib.get_item(item_id)
-    item.item_type = item_type
-    return lib.update_item(item, label="Change item type")
-
-
-class FieldTextEdit(Reverting, QPlainTextEdit):
+class FieldTextEdit(Reverting, GrowingTextEdit):
     """A multi-line field (abstract, extra): wraps, grows with its text from `min_lines` to
     `max_lines` (then scrolls), commits on focus out, Esc puts back the value it was given.
     Tab moves on, as in the line fields.
@@ -92,15 +79,8 @@ class FieldTextEdit(Reverting, QPlainTextEdit):
     def __init__(
         self, parent: QWidget | None = None, *, min_lines: int = 2, max_lines: int = 8
     ) -> None:
-        super().__init__(parent)
-        self.min_lines = min_lines
-        self.max_lines = max_lines
+        super().__init__(parent, min_lines=min_lines, max_lines=max_lines)
         self.setTabChangesFocus(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.document().contentsChanged.connect(self._fit)
-        self._fit()
 
     def text(self) -> str:
         return self.toPlainText()
@@ -116,35 +96,6 @@ class FieldTextEdit(Reverting, QPlainTextEdit):
         super().focusOutEvent(event)
         if event.reason() != Qt.FocusReason.PopupFocusReason:
             self.finish()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._fit()
-
-    def lines_shown(self) -> float:
-        """How many lines of text the editor is tall."""
-        margins = self.contentsMargins()
-        inner = self.height() - margins.top() - margins.bottom()
-        text = inner - 2 * self.document().documentMargin() - 1
-        return text / self.fontMetrics().lineSpacing()
-
-    def _fit(self) -> None:
-        """Be as tall as the text, within `min_lines` and `max_lines` (then scroll)."""
-        text_height = 0.0
-        block = self.document().begin()
-        while block.isValid():
-            text_height += self.blockBoundingRect(block).height()
-            block = block.next()
-        # The last block's rectangle holds the bottom margin. QPlainTextEdit scrolls unless
-        # the blocks fit in its viewport less the top margin and one pixel.
-        margin = self.document().documentMargin()
-        line = self.fontMetrics().lineSpacing()
-        text_height -= margin
-        text_height = max(self.min_lines * line, min(text_height, self.max_lines * line))
-        margins = self.contentsMargins()
-        height = math.ceil(text_height + 2 * margin + 1) + margins.top() + margins.bottom()
-        if height != self.height():
-            self.setFixedHeight(height)
 
 
 class TitleTextEdit(FieldTextEdit):
@@ -231,7 +182,9 @@ def _form(parent: QWidget) -> QFormLayout:
 
 class InfoSection(QWidget):
     """Item type, title, creators, every field of the type (and any other field the item
-    holds), then the read-only dates and key. Fields commit through `Library.set_field`."""
+    holds), then the read-only dates and key. Each edit is one undo step named for it: a field
+    through `Library.set_field` ("Edit Title"), the type through `Library.set_item_type`
+    ("Change Item Type"), the creators through `Library.set_creators` ("Edit Creators")."""
 
     def __init__(self, session: Session, label_width: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -399,7 +352,7 @@ class InfoSection(QWidget):
         if self.item is None or self.item.id is None or new_type == self.item.item_type:
             return
         change = self.session.apply(
-            "Change item type", _change_type, self.session.lib, self.item.id, new_type
+            "Change item type", self.session.lib.set_item_type, self.item.id, new_type
         )
         if change is None:
             self.type_combo.setCurrentIndex(self.type_combo.findData(self.item.item_type))
@@ -501,12 +454,20 @@ class ItemEditor(QWidget):
 
 
 class ItemPane(QWidget):
-    """The right-hand pane: the editor of one item, or a message for none or several.
+    """The right-hand pane: the editor of one item, a message for none or several, or the
+    merge pane for a set of duplicates.
 
-    `show_items(ids)` is what the main window calls when the selection changes. The pane
-    follows `session.changed` on its own: it reads the shown item again when a change names
-    it, and says "No item selected" when the item is deleted.
+    `show_items(ids)` is what the main window calls when the selection changes, `show_merge`
+    what it calls to merge a set (the Duplicate Items view). The pane follows
+    `session.changed` on its own: it reads the shown item again when a change names it, and
+    says "No item selected" when the item is deleted.
+
+    Signals:
+        merged(int): the merge pane merged its set into the item with this id (the pane then
+            shows that item).
     """
+
+    merged = Signal(int)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -526,9 +487,13 @@ class ItemPane(QWidget):
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.editor)
 
+        self.merge_view = MergeView(session, self)
+        self.merge_view.merged.connect(self._merged)
+
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.message)
         self._stack.addWidget(self.scroll_area)
+        self._stack.addWidget(self.merge_view)
         self.setMinimumWidth(280)
         session.changed.connect(self._library_changed)
 
@@ -540,14 +505,21 @@ class ItemPane(QWidget):
 
     @property
     def shown_ids(self) -> list[int]:
-        """The ids last passed to `show_items` (less any deleted since)."""
+        """The ids last passed to `show_items` or `show_merge` (less any deleted since)."""
         return list(self._ids)
+
+    @property
+    def merging(self) -> bool:
+        """Whether the pane shows the merge pane."""
+        return self._stack.currentWidget() is self.merge_view
 
     def show_items(self, ids: Sequence[int]) -> None:
         """Show the selection: the editor for one item, a message for none or several."""
         ids = list(dict.fromkeys(ids))
         same = len(ids) == 1 and ids[0] == self._item_id
         self.commit_pending()
+        if self.merging:
+            self.merge_view.clear()
         self._ids = ids
         if len(ids) != 1:
             self._show_message(NO_ITEM if not ids else f"{plural(len(ids), 'item')} selected")
@@ -559,6 +531,15 @@ class ItemPane(QWidget):
             self._show_message(NO_ITEM)
             return
         self._show_item(item, keep_scroll=same)
+
+    def show_merge(self, ids: Sequence[int]) -> None:
+        """Show the merge pane for these items (a set of duplicates): versions, master,
+        values to keep and the Merge button. `show_items` goes back to the editor."""
+        self.commit_pending()
+        self._ids = list(dict.fromkeys(ids))
+        self._item_id = None
+        self.merge_view.show_set(self._ids)
+        self._stack.setCurrentWidget(self.merge_view)
 
     def focus_field(self, name: str) -> None:
         """Put the cursor in a field of the shown item (the title of a new item, say)."""
@@ -579,6 +560,10 @@ class ItemPane(QWidget):
         return self.message.text() if self._stack.currentWidget() is self.message else None
 
     # -------------------------------------------------------------- internals
+    def _merged(self, master_id: int) -> None:
+        self.show_items([master_id])
+        self.merged.emit(master_id)
+
     def _show_message(self, text: str) -> None:
         self._item_id = None
         self.message.setText(text)
@@ -599,6 +584,8 @@ class ItemPane(QWidget):
             self.editor.tags.invalidate_completions()
         if change.collections:
             self.editor.invalidate_collections()
+        if self.merging:
+            return  # the merge pane follows the library on its own
         removed = change.items_removed
         if self._item_id is None:
             if len(self._ids) > 1 and removed & set(self._ids):

@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self.session = Session(lib, self)
         self._painted = False
         self._duplicate_ids: tuple[int, ...] | None = None
+        self._duplicate_set_of: dict[int, tuple[int, ...]] = {}
         self._duplicates_worker: Worker | None = None
         self.last_import: importing.ImportFlow | None = None
         self.last_export: exporting.ExportFlow | None = None
@@ -287,6 +288,7 @@ class MainWindow(QMainWindow):
         self.sidebar.export_requested.connect(self.export_view)
         self.sidebar.tag_selector.export_requested.connect(self.export_tag)
         self.table.selection_changed.connect(self._selection_changed)
+        self.pane.merged.connect(self._merged)
         self.table.item_activated.connect(lambda _id: self.edit_current())
         model = self.table.reference_model
         model.count_changed.connect(lambda _n: self._update_counts())
@@ -342,6 +344,7 @@ class MainWindow(QMainWindow):
             self._duplicates_worker = None
             found = sets if isinstance(sets, list) else []
             self._duplicate_ids = tuple(i for group in found for i in group)
+            self._duplicate_set_of = {i: tuple(group) for group in found for i in group}
             self.statusBar().showMessage(f"{len(found):,} sets of likely duplicates", 5000)
             if self.current_view().kind == "duplicates":
                 self.apply_view()
@@ -349,6 +352,7 @@ class MainWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self._duplicates_worker = None
             self._duplicate_ids = ()
+            self._duplicate_set_of = {}
             self.session.report("Find duplicates", error)
 
         worker.finished.connect(done)
@@ -356,12 +360,34 @@ class MainWindow(QMainWindow):
         worker.start()
 
     def _selection_changed(self, ids: list[int]) -> None:
-        self.pane.show_items(list(ids))
+        group = self._duplicate_group(ids)
+        if group is not None and set(ids) != set(group):
+            # as in Zotero: a click on one duplicate selects its whole set (this comes back here)
+            self.table.select_ids(list(group))
+            return
+        if group is not None:
+            self.pane.show_merge(list(group))
+        else:
+            self.pane.show_items(list(ids))
         self._update_counts()
+
+    def _duplicate_group(self, ids: list[int]) -> tuple[int, ...] | None:
+        """In the Duplicate Items view, the one set of duplicates the selection is part of."""
+        if self.current_view().kind != "duplicates" or not ids:
+            return None
+        groups = {self._duplicate_set_of.get(i) for i in ids}
+        if len(groups) != 1:
+            return None
+        return groups.pop()
+
+    def _merged(self, master: int) -> None:
+        title = self.lib.get_item(master).title or "(no title)"
+        self.statusBar().showMessage(f"Merged into “{title}”.", 8000)
 
     def _library_changed(self, change: Change) -> None:
         if change.items or change.items_added or change.items_removed:
             self._duplicate_ids = None
+            self._duplicate_set_of = {}
             if self.current_view().kind == "duplicates":
                 self._find_duplicates()
         self._update_counts()
