@@ -9,7 +9,14 @@ from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QWidget
 from pytestqt.qtbot import QtBot
 
 from citelib.gui.itempane import ItemPane
-from citelib.gui.merge import HINT, TRASH_HINT, MergeView, VersionCombo, version_names
+from citelib.gui.merge import (
+    HINT,
+    TRASH_HINT,
+    MergeView,
+    ValueView,
+    VersionCombo,
+    version_names,
+)
 from citelib.gui.session import Session
 from citelib.library import Library
 from citelib.model import Creator, Item
@@ -341,3 +348,13 @@ def test_version_names() -> None:
     assert version_names([1, 2, 4], 1, short=True) == "Versions 1 (master), 2 and 4"
     assert version_names([1, 2, 4, 7], 1, short=True) == "4 versions, with the master"
     assert version_names([2, 4, 5, 7], 1, short=True) == "4 versions"
+
+
+def test_a_long_value_wraps_inside_its_scroll_bar(qtbot: QtBot) -> None:
+    view = ValueView("Synthetic abstract words that go on and on. " * 60)
+    shown(qtbot, view, 340, 100)
+    qtbot.waitUntil(lambda: view.verticalScrollBar().isVisible())
+    layout = view.document().begin().layout()
+    assert layout is not None
+    widest = max(layout.lineAt(i).naturalTextWidth() for i in range(layout.lineCount()))
+    assert widest <= view.viewport().width() - 2 * view.document().documentMargin()

@@ -21,13 +21,22 @@ from dataclasses import dataclass
 from typing import Final
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QFont, QMouseEvent, QPaintEvent, QPalette, QTextOption
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QMouseEvent,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -142,9 +151,11 @@ class ValueView(GrowingTextEdit):
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.viewport().setAutoFillBackground(False)
-        self.setAutoFillBackground(False)
-        self.setStyleSheet("QPlainTextEdit { background: transparent; }")
+        # transparent through the palette: a style sheet would restyle the scroll bar too
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor(Qt.GlobalColor.transparent))
+        self.setPalette(palette)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setPlainText(text)
 
@@ -168,6 +179,9 @@ class ValueView(GrowingTextEdit):
         )
         if policy != self.verticalScrollBarPolicy():
             self.setVerticalScrollBarPolicy(policy)
+            # The viewport is narrower (or wider) now. QPlainTextEdit wraps again to its
+            # viewport's width only in its own resize handling, so let it run once more.
+            QPlainTextEdit.resizeEvent(self, QResizeEvent(self.size(), QSize(-1, -1)))
 
     def sizeHint(self) -> QSize:
         return QSize(0, self.height())

@@ -20,6 +20,7 @@ from citelib.cli import load_demo
 from citelib.gui.app import make_application
 from citelib.gui.importing import ImportPreviewDialog, build_preview
 from citelib.gui.mainwindow import MainWindow
+from citelib.gui.views import DUPLICATES
 from citelib.library import Library
 from citelib.paths import resources_dir
 
@@ -62,6 +63,25 @@ def main() -> None:
     settle(app)
     save(dialog, "import-preview.png")
     dialog.reject()
+
+    # The same review imported a second time from PubMed-style data: its title in another
+    # case and a tag of its own, the abstract missing. Duplicate Items shows the pair; the
+    # item pane becomes the merge pane.
+    copy = lib.get_item(target)
+    copy.id = None
+    copy.key = None
+    copy.set("title", copy.title.upper())
+    copy.set("abstract", "")
+    copy.tags = ["PubMed import"]
+    lib.add_items([copy])
+    window.sidebar.select_view(DUPLICATES)
+    for _ in range(100):
+        settle(app, 5)
+        if window.table.reference_model.total() == 2:
+            break
+    window.table.select_ids(lib.item_ids("gastrointestinal"))
+    settle(app)
+    save(window.pane, "merge-duplicates.png")
 
     window.close()
     window.close_library()
