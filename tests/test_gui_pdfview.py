@@ -147,7 +147,7 @@ class Opened(QObject):
 @pytest.fixture
 def desktop(qtbot: QtBot) -> Iterator[Opened]:
     handler = Opened()
-    QDesktopServices.setUrlHandler("file", handler, b"open")
+    QDesktopServices.setUrlHandler("file", handler, "open")  # type: ignore[arg-type]
     yield handler
     QDesktopServices.unsetUrlHandler("file")
 
