@@ -27,7 +27,7 @@ from citelib import __version__, backup, check
 from citelib.errors import CitelibError, InvalidValue, NotFound
 from citelib.formats import FORMATS, ReadResult, csljson, get_format, read_file, write_file
 from citelib.gcpause import collector_paused
-from citelib.library import Library, Scope
+from citelib.library import Library, Scope, attaching
 from citelib.paths import default_library_dir, resources_dir
 
 EXIT_OK = 0
@@ -71,6 +71,37 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-duplicates",
         action="store_true",
         help="leave out records that are likely duplicates of library items or of each other",
+    )
+    imp.add_argument(
+        "--link",
+        action="store_true",
+        help="link PDFs where they are instead of storing a copy in the library folder",
+    )
+
+    att = sub.add_parser("attach", help="attach files to an item (stored copies, or --link)")
+    att.add_argument("item", metavar="ITEM", help="the item's key (or id)")
+    att.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    att.add_argument("--link", action="store_true", help="link the files where they are")
+    att.add_argument("--title", help="the attachment's title (default: the file's name)")
+
+    atl = sub.add_parser("attachments", help="list an item's attachments, missing files marked")
+    atl.add_argument("item", metavar="ITEM", help="the item's key (or id)")
+
+    rel = sub.add_parser(
+        "relink",
+        help="find missing linked files: in folders (--search), or one by hand",
+        description="Without arguments, list the attached files that are missing. With "
+        "--search, look for missing linked files by name in those folders and relink them. "
+        "With ATTACHMENT FILE, point that attachment at FILE.",
+    )
+    rel.add_argument("target", nargs="*", metavar="ATTACHMENT FILE")
+    rel.add_argument(
+        "--search",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FOLDER",
+        help="a folder to search (and its subfolders); may be given more than once",
     )
 
     exp = sub.add_parser("export", help="export references to a file or stdout")
@@ -256,11 +287,62 @@ def _exact_tags(lib: Library, typed: list[str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------- commands
 def cmd_import(lib: Library, args: argparse.Namespace) -> int:
+    """Reference files first (one transaction), then PDFs (another): a PDF whose reference
+    came in the same command is attached to it."""
+    pdfs = [p for p in args.files if _is_pdf_name(p)]
+    others = [p for p in args.files if not _is_pdf_name(p)]
+    if others:
+        code = _import_records(lib, args, others)
+        if code != EXIT_OK or not pdfs:
+            return code
+    return _import_pdfs(lib, args, pdfs)
+
+
+def _is_pdf_name(path: Path) -> bool:
+    return path.suffix.lower() == ".pdf"
+
+
+def _import_pdfs(lib: Library, args: argparse.Namespace, paths: list[Path]) -> int:
+    report = attaching.import_pdfs(
+        lib,
+        paths,
+        mode="linked" if args.link else "stored",
+        tags=args.tag,
+        collection=args.collection,
+    )
+    for o in report.outcomes:
+        for w in o.problems:
+            print(f"{w} (warning)", file=sys.stderr)
+        line = f"{o.path}: {o.detail}"
+        print(line, file=sys.stderr if o.status == "failed" else sys.stdout)
+    parts = []
+    summary: tuple[tuple[attaching.Status, str], ...] = (
+        ("added", "{n} new item{s}"),
+        ("attached", "{n} attached to existing item{s}"),
+        ("already", "{n} already in the library"),
+    )
+    for status, text in summary:
+        n = report.count(status)
+        if n:
+            parts.append(text.format(n=n, s="" if n == 1 else "s"))
+    failed = len(report.failed)
+    total = len(report.outcomes)
+    if parts:
+        review = sum(1 for o in report.outcomes if o.needs_review)
+        tail = f" ({review} tagged {attaching.NEEDS_REVIEW!r})" if review else ""
+        print(f"PDFs: {', '.join(parts)}{tail}.")
+    if failed:
+        _fail(f"{failed} of {total} PDF{'s' if total != 1 else ''} not imported")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def _import_records(lib: Library, args: argparse.Namespace, paths: list[Path]) -> int:
     results: list[ReadResult] = []
-    for path in args.files:
+    for path in paths:
         results.append(read_file(path, args.format))
     errors = [p for r in results for p in r.errors]
-    for r, path in zip(results, args.files, strict=True):
+    for r, path in zip(results, paths, strict=True):
         for w in r.warnings:
             print(f"{w} (warning)", file=sys.stderr)
         if r.records == 0 and not r.errors:
@@ -272,7 +354,7 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
     def where(n: int) -> str:
         """`file:line` of item n of `valid` (the files' items one after another)."""
         k = bisect_right(starts, n) - 1
-        return results[k].where(n - starts[k], str(args.files[k]))
+        return results[k].where(n - starts[k], str(paths[k]))
 
     if errors:
         for problem in errors:
@@ -307,7 +389,7 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
             _fail(f"all {len(dups)} records are likely duplicates; nothing imported")
             return EXIT_FAIL
     change = lib.add_items(valid, tags=args.tag, collection=args.collection)
-    files = f"{len(args.files)} files" if len(args.files) > 1 else str(args.files[0])
+    files = f"{len(paths)} files" if len(paths) > 1 else str(paths[0])
     notes = []
     if errors:
         notes.append(f"skipped {len(errors)} invalid")
@@ -319,6 +401,97 @@ def cmd_import(lib: Library, args: argparse.Namespace) -> int:
         )
     tail = f"; {'; '.join(notes)}" if notes else ""
     print(f"Imported {len(change.items_added)} items from {files}{tail}.")
+    return EXIT_OK
+
+
+def _item_id(lib: Library, text: str) -> int:
+    """An item named by its key or its id."""
+    try:
+        return lib.item_ids_for_keys([text])[0]
+    except NotFound:
+        if not text.isdigit():
+            raise
+    item = lib.get_item(int(text))
+    assert item.id is not None
+    return item.id
+
+
+def cmd_attach(lib: Library, args: argparse.Namespace) -> int:
+    item_id = _item_id(lib, args.item)
+    key = lib.get_item(item_id).key
+    mode: attaching.Mode = "linked" if args.link else "stored"
+    failed = 0
+    for path in args.files:
+        try:
+            change = attaching.attach_file(lib, item_id, path, mode=mode, title=args.title)
+        except CitelibError as e:
+            _fail(str(e))
+            failed += 1
+            continue
+        record = attaching.file_record(lib, change.new_ids[0])
+        where = attaching.resolve_path(lib, record)
+        verb = "Linked" if args.link else "Stored"
+        print(f"{verb} {path} on item {key} as {where}")
+        for other in attaching.same_file_elsewhere(lib, record.id):
+            trashed = ", in the Trash" if other.item_trashed else ""
+            print(
+                f"{path}: the same file is also attached to item {other.item_key} "
+                f"{other.item_title!r}{trashed}"
+            )
+    if failed:
+        total = len(args.files)
+        if total > 1:
+            _fail(f"{failed} of {total} files not attached")
+        return EXIT_FAIL
+    return EXIT_OK
+
+
+def cmd_attachments(lib: Library, args: argparse.Namespace) -> int:
+    item_id = _item_id(lib, args.item)
+    for a in lib.attachments(item_id):
+        path = attaching.resolve_path(lib, a)
+        where = str(path) if path is not None else (a.url or a.path or "")
+        missing = "  (missing)" if attaching.is_missing(lib, a) else ""
+        print(f"{a.key}  {a.kind:<6}  {where}{missing}")
+    return EXIT_OK
+
+
+def cmd_relink(lib: Library, args: argparse.Namespace) -> int:
+    if args.target and args.search:
+        raise InvalidValue("give either --search FOLDER or ATTACHMENT FILE, not both")
+    if args.target:
+        if len(args.target) != 2:
+            raise InvalidValue("relink one attachment by naming it and the file: ATTACHMENT FILE")
+        att_id = attaching.attachment_id(lib, args.target[0])
+        attaching.relink(lib, att_id, Path(args.target[1]))
+        record = attaching.file_record(lib, att_id)
+        print(f"Relinked {record.key} to {attaching.resolve_path(lib, record)}")
+        return EXIT_OK
+    if not args.search:
+        missing = attaching.missing_files(lib)
+        for r in missing:
+            print(f"{r.item_key}  {r.key}  {attaching.resolve_path(lib, r) or r.path}")
+        if missing:
+            _fail(
+                f"{len(missing)} attached file(s) missing; `citelib relink --search FOLDER` "
+                "looks for them"
+            )
+            return EXIT_FAIL
+        print("No attached file is missing.")
+        return EXIT_OK
+    report = attaching.relink_by_folder(lib, args.search)
+    for done in report.relinked:
+        note = "" if done.same_content else " (same name, other content)"
+        print(f"{done.old_path} -> {done.new_path}{note}")
+    for r in report.still_missing:
+        print(f"{r.path}: still missing (item {r.item_key})", file=sys.stderr)
+    if not report.missing_before:
+        print("No linked file is missing.")
+        return EXIT_OK
+    print(f"Relinked {len(report.relinked)} of {report.missing_before} missing files.")
+    if report.still_missing:
+        _fail(f"{len(report.still_missing)} file(s) still missing")
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -460,6 +633,9 @@ def cmd_formats(out: TextIO) -> int:
 
 COMMANDS = {
     "import": cmd_import,
+    "attach": cmd_attach,
+    "attachments": cmd_attachments,
+    "relink": cmd_relink,
     "export": cmd_export,
     "list": cmd_list,
     "tag": cmd_tag,
