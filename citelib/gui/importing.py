@@ -956,12 +956,10 @@ def import_files(
     return flow
 
 
-def choose_and_import(
-    session: Session, parent: QWidget | None = None, collection: int | None = None
-) -> ImportFlow | None:
-    """Ask for files (a blocking file dialog), then import them; None if none was chosen."""
-    paths = ask_import_files(parent)
-    return import_files(session, paths, parent, collection) if paths else None
+def is_reference_file(path: Path) -> bool:
+    """Whether the file's name says it holds references citelib reads (.ris, .bib, .xml...)."""
+    suffix = path.suffix.lower()
+    return any(suffix in f.extensions for f in FORMATS.values() if f.read is not None)
 
 
 def droppable_paths(mime: QMimeData | None) -> list[Path]:
@@ -975,9 +973,10 @@ def droppable_paths(mime: QMimeData | None) -> list[Path]:
 def import_filter() -> str:
     """The file dialog's filter: every readable extension, then one entry per format."""
     readers = [f for f in FORMATS.values() if f.read is not None]
-    every = sorted({e for f in readers for e in f.extensions})
-    entries = [f"Reference files ({' '.join('*' + e for e in every)})"]
+    every = sorted({e for f in readers for e in f.extensions} | {".pdf"})
+    entries = [f"Reference files and PDFs ({' '.join('*' + e for e in every)})"]
     entries += [f"{f.label} ({' '.join('*' + e for e in f.extensions)})" for f in readers]
+    entries.append("PDF files (*.pdf)")
     entries.append("All files (*)")
     return ";;".join(entries)
 

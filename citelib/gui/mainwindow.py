@@ -12,7 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -32,13 +41,13 @@ from citelib import __version__
 from citelib.library import Change, Library, Scope
 from citelib.model import Item
 
-from . import exporting, importing
+from . import exporting, importing, pdfimport
 from .itempane import ItemPane
 from .itemtable import COLUMNS, ItemTable
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
-from .widgets import action_icon, ask_text, confirm, warn
+from .widgets import action_icon, ask_text, confirm, plural, warn
 from .workers import Worker, shutdown_workers
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
@@ -96,6 +105,7 @@ class MainWindow(QMainWindow):
         self._duplicates_worker: Worker | None = None
         self.last_import: importing.ImportFlow | None = None
         self.last_export: exporting.ExportFlow | None = None
+        self.last_pdf_import: pdfimport.PdfImportFlow | None = None
         self.save_on_close = True
 
         self.sidebar = Sidebar(self.session, self)
@@ -425,15 +435,40 @@ class MainWindow(QMainWindow):
         self.pane.focus_field("title")
 
     def import_dialog(self) -> None:
-        flow = importing.choose_and_import(self.session, self, self._import_target())
-        if flow is not None:
-            self._follow_import(flow)
+        paths = importing.ask_import_files(self)
+        if paths:
+            self.import_paths(paths)
 
     def import_paths(self, paths: list[Path]) -> None:
-        """Import files (dropped on the window): preview first, then off the GUI thread."""
-        self._follow_import(
-            importing.import_files(self.session, paths, self, self._import_target())
-        )
+        """Import files (dropped on the window, or chosen): reference files with a preview
+        first, PDFs straight into recognised items with their files; both off the GUI thread.
+        The reference files go first, so a PDF finds the record it belongs to."""
+        pdfs, others = pdfimport.split_pdfs(paths)
+        target = self._import_target()
+        if others:
+            flow = importing.import_files(self.session, others, self, target)
+            self._follow_import(flow)
+            if pdfs:  # after the records, unless the user cancelled the import
+
+                def then_pdfs(outcome: str) -> None:
+                    if "cancelled" not in outcome:
+                        self._import_pdfs(pdfs, target)
+
+                flow.finished.connect(then_pdfs)
+        elif pdfs:
+            self._import_pdfs(pdfs, target)
+
+    def _import_pdfs(self, pdfs: list[Path], target: int | None) -> None:
+        flow = pdfimport.import_pdfs(self.session, pdfs, self, target)
+        self.last_pdf_import = flow
+        flow.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        def select(_change: Change) -> None:
+            report = flow.report
+            ids = [o.item_id for o in report.outcomes if o.item_id] if report else []
+            QTimer.singleShot(0, lambda: self.table.select_ids(list(dict.fromkeys(ids))))
+
+        flow.imported.connect(select)
 
     def _follow_import(self, flow: importing.ImportFlow) -> None:
         self.last_import = flow
@@ -693,11 +728,60 @@ class MainWindow(QMainWindow):
         else:
             event.ignore()
 
-    def dropEvent(self, event: QDropEvent) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         paths = importing.droppable_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        target, attach, _rest = self._drop_plan(paths, event.position().toPoint())
+        if target is not None and attach:
+            title = self.lib.get_item(target).title or "(no title)"
+            self.statusBar().showMessage(
+                f"Drop to attach {plural(len(attach), 'file')} to “{title}”"
+            )
+        else:
+            self.statusBar().showMessage(f"Drop to import {plural(len(paths), 'file')}")
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.statusBar().clearMessage()
+        super().dragLeaveEvent(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Files dropped on a row are attached to that item (reference files among them are
+        imported); dropped anywhere else, they are imported (PDFs become items)."""
+        paths = importing.droppable_paths(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+        self.statusBar().clearMessage()
+        target, attach, rest = self._drop_plan(paths, event.position().toPoint())
+        if target is not None and attach:
+            QTimer.singleShot(0, lambda: self._attach_dropped(target, attach))
+            paths = rest
         if paths:
-            event.acceptProposedAction()
             QTimer.singleShot(0, lambda: self.import_paths(paths))
+
+    def _drop_plan(
+        self, paths: list[Path], pos: QPoint
+    ) -> tuple[int | None, list[Path], list[Path]]:
+        """(the item whose row is under `pos` in the table, the files to attach to it, the
+        files to import); files are attached only on a row, and never reference files."""
+        viewport = self.table.viewport()
+        at = viewport.mapFrom(self, pos)
+        target = None
+        if viewport.rect().contains(at) and self.current_view().kind != "trash":
+            index = self.table.indexAt(at)
+            target = self.table.reference_model.item_id(index.row()) if index.isValid() else None
+        if target is None:
+            return None, [], paths
+        attach = [p for p in paths if not importing.is_reference_file(p)]
+        return target, attach, [p for p in paths if importing.is_reference_file(p)]
+
+    def _attach_dropped(self, item_id: int, paths: list[Path]) -> None:
+        done = pdfimport.attach_dropped(self.session, item_id, paths)
+        if done:
+            self.statusBar().showMessage(f"Attached {plural(len(done), 'file')}.", 6000)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
