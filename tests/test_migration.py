@@ -1,7 +1,8 @@
 """Opening a library with an older schema: a forced backup first, then one upgrade transaction.
 
-These tests add a real further Alembic revision (0003) to a copy of the migration scripts, the
-way the next schema change will, and upgrade a library made at 0001 to the real 0002.
+These tests add a real further Alembic revision (the one after the head) to a copy of the
+migration scripts, the way the next schema change will, upgrade a library made at 0001 to the real
+0002, and one made at 0002 to the real 0003 (full text).
 """
 
 from __future__ import annotations
@@ -24,14 +25,16 @@ from citelib.model import Item, title_key
 from citelib.store.database import MIGRATIONS, Database, Migrations
 from tests.conftest import sample_items
 
-REVISION_0002 = '''
+HEAD = MIGRATIONS.head
+NEXT = f"{int(HEAD) + 1:04d}"
+LATER_REVISION = '''
 """A later schema: one more column."""
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "{next}"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -46,13 +49,23 @@ def downgrade() -> None:
 '''
 
 
-def migrations_with_0003(tmp_path: Path, failure: str = "") -> Migrations:
+def migrations_with_next(tmp_path: Path, failure: str = "") -> Migrations:
     directory = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS.directory, directory, ignore=shutil.ignore_patterns("__pycache__"))
-    (directory / "versions" / "0003_added_later.py").write_text(
-        REVISION_0002.format(failure=failure), encoding="utf-8"
+    (directory / "versions" / f"{NEXT}_added_later.py").write_text(
+        LATER_REVISION.format(failure=failure, next=NEXT, head=HEAD), encoding="utf-8"
     )
-    return Migrations(directory, ("0001", "0002", "0003"))
+    return Migrations(directory, (*MIGRATIONS.known, NEXT))
+
+
+def migrations_up_to(tmp_path: Path, last: str) -> Migrations:
+    """A copy of the scripts that stops at revision `last` (what an older citelib shipped)."""
+    directory = tmp_path / f"migrations_{last}"
+    shutil.copytree(MIGRATIONS.directory, directory, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in (directory / "versions").glob("*.py"):
+        if script.name[:4] > last:
+            script.unlink()
+    return Migrations(directory, MIGRATIONS.known[: MIGRATIONS.known.index(last) + 1])
 
 
 def schema_of(db: Path) -> tuple[str, list[str], int]:
@@ -74,47 +87,44 @@ def old_library(folder: Path) -> None:
 def test_older_library_is_backed_up_then_upgraded(tmp_path: Path) -> None:
     folder = tmp_path / "lib"
     old_library(folder)
-    with Library.open(folder, migrations=migrations_with_0003(tmp_path)) as lib:
+    with Library.open(folder, migrations=migrations_with_next(tmp_path)) as lib:
         assert lib.count() == len(sample_items())
         assert lib.search("rosenberg").total == 1
     version, columns, count = schema_of(folder / "library.sqlite")
-    assert (version, "added_later" in columns, count) == ("0003", True, 4)
+    assert (version, "added_later" in columns, count) == (NEXT, True, 4)
     (saved,) = backup.list_backups(folder / "backups")
     assert saved.reason == "pre-migration"
     version, columns, count = schema_of(saved.path)
-    assert (version, "added_later" in columns, count) == ("0002", False, 4)
+    assert (version, "added_later" in columns, count) == (HEAD, False, 4)
 
 
 def test_a_failed_upgrade_leaves_the_library_as_it_was(tmp_path: Path) -> None:
     folder = tmp_path / "lib"
     old_library(folder)
-    broken = migrations_with_0003(tmp_path, failure='raise RuntimeError("disk on fire")')
+    broken = migrations_with_next(tmp_path, failure='raise RuntimeError("disk on fire")')
     with pytest.raises(LibraryError, match="left as it was"):
         Library.open(folder, migrations=broken)
     version, columns, count = schema_of(folder / "library.sqlite")
-    assert (version, "added_later" in columns, count) == ("0002", False, 4)
+    assert (version, "added_later" in columns, count) == (HEAD, False, 4)
     assert [b.reason for b in backup.list_backups(folder / "backups")] == ["pre-migration"]
     with Library.open(folder) as lib:  # the current code still opens it
         assert lib.count() == 4
 
 
-def test_code_that_knows_only_0002_refuses_a_0003_library(tmp_path: Path) -> None:
+def test_code_that_knows_only_the_head_refuses_a_later_library(tmp_path: Path) -> None:
     folder = tmp_path / "lib"
     old_library(folder)
-    Library.open(folder, migrations=migrations_with_0003(tmp_path)).close()
+    Library.open(folder, migrations=migrations_with_next(tmp_path)).close()
     with pytest.raises(LibraryError, match="newer version of citelib"):
         Library.open(folder)
 
 
 def test_a_0001_library_gains_filled_title_keys_at_0002(tmp_path: Path) -> None:
-    directory = tmp_path / "migrations_0001"
-    shutil.copytree(MIGRATIONS.directory, directory, ignore=shutil.ignore_patterns("__pycache__"))
-    (directory / "versions" / "0002_title_key.py").unlink()
     folder = tmp_path / "lib"
     # Made by code that knew only 0001; its item written with the columns 0001 had.
     db = folder / "library.sqlite"
     folder.mkdir()
-    Database.open(db, migrations=Migrations(directory, ("0001",))).engine.dispose()
+    Database.open(db, migrations=migrations_up_to(tmp_path, "0001")).engine.dispose()
     item = Item("book", {"title": "The Ünusual Title: NK-cells!"})
     values = {k: v for k, v in rowmap.derived(item).items() if k != "title_key"}
     values |= {"key": "AAAAAAAA", "item_type": "book", "date_added": "x", "date_modified": "x"}
@@ -129,7 +139,7 @@ def test_a_0001_library_gains_filled_title_keys_at_0002(tmp_path: Path) -> None:
     with Library.open(folder) as lib:
         assert lib.count() == 1
     version, columns, _ = schema_of(db)
-    assert (version, "title_key" in columns) == ("0002", True)
+    assert (version, "title_key" in columns) == (HEAD, True)
     con = sqlite3.connect(db)
     try:
         assert con.execute("SELECT title_key FROM items").fetchone() == ("theunusualtitlenkcells",)
@@ -161,3 +171,42 @@ _FROZEN_TITLE_KEY = _frozen_title_key()
 def test_the_title_key_of_the_code_is_the_one_0002_filled_in(title: str) -> None:
     # A change to model.title_key needs a migration that recomputes the column.
     assert title_key(title) == _FROZEN_TITLE_KEY(title)
+
+
+def test_a_0002_library_is_backed_up_and_gains_the_fulltext_index(tmp_path: Path) -> None:
+    from tests.pdfmaker import Paper, write_paper
+
+    folder = tmp_path / "lib"
+    pdf = write_paper(tmp_path / "a.pdf", Paper(pages=[["the zymurgical page"]]))
+    with Library.open(folder, migrations=migrations_up_to(tmp_path, "0002")) as lib:
+        (item_id, *_) = lib.add_items(sample_items()).new_ids
+        with lib.db.write() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO attachments (key, item_id, kind, title, path, content_type, "
+                "date_added) VALUES ('ATTACHAA', ?, 'linked', 'a.pdf', ?, 'application/pdf', "
+                "'2026-01-01T00:00:00Z')",
+                (item_id, str(pdf)),
+            )
+    db = folder / "library.sqlite"
+
+    def tables(path: Path) -> set[str]:
+        con = sqlite3.connect(path)
+        try:
+            return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        finally:
+            con.close()
+
+    assert schema_of(db)[0] == "0002"
+    assert "fulltext_state" not in tables(db)
+    with Library.open(folder) as lib:
+        assert lib.count() == 4
+        (attachment_id,) = lib.fulltext_pending()  # derived data: the app indexes it
+        assert lib.index_fulltext(attachment_id).status == "indexed"
+        assert [r.id for r in lib.search("zymurgical", fulltext=True).rows] == [item_id]
+        assert lib.search("zymurgical").total == 0
+    assert schema_of(db)[0] == "0003"
+    assert {"fulltext_state", "fulltext_fts"} <= tables(db)
+    (saved,) = backup.list_backups(folder / "backups")
+    assert saved.reason == "pre-migration"
+    assert schema_of(saved.path)[0] == "0002"
+    assert "fulltext_state" not in tables(saved.path)

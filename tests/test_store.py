@@ -48,6 +48,7 @@ def _structure(path: Path) -> dict[str, Any]:
         for name, sql in con.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
             "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'items_fts%' "
+            "AND name NOT LIKE 'fulltext_fts%' "
             "AND name != 'alembic_version'"
         ):
             columns = {
@@ -185,7 +186,9 @@ def test_alembic_sees_no_difference(lib: Library) -> None:
         warnings.simplefilter("ignore")
         diff = compare_metadata(MigrationContext.configure(conn), schema.Base.metadata)
     leftovers = [
-        d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("items_fts"))
+        d
+        for d in diff
+        if not (d[0] == "remove_table" and d[1].name.startswith(("items_fts", "fulltext_fts")))
     ]
     assert leftovers == []
 

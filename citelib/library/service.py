@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import (
     ColumnElement,
@@ -51,6 +51,9 @@ from citelib.search import Compiled
 from citelib.store import schema, sqlite
 from citelib.store.database import MIGRATIONS, Database, Migrations, utc_now
 from citelib.store.sqlite import ids_in, texts_in
+
+if TYPE_CHECKING:
+    from citelib.library.fulltext import FulltextHit, FulltextStatus, IndexResult, IndexRun
 
 log = logging.getLogger(__name__)
 
@@ -503,11 +506,16 @@ class Library:
         descending: bool = False,
         offset: int = 0,
         limit: int = 200,
+        fulltext: bool = False,
     ) -> Page:
-        """One sorted page of the items matching a quick search, and how many match in all."""
-        compiled = search.compile_query(query)
+        """One sorted page of the items matching a quick search, and how many match in all.
+
+        With `fulltext` ("All fields & full text"), words also match the indexed text of the
+        items' attachments (`fulltext_hits` says which of a page's items matched there)."""
+        compiled = search.compile_query(query, fulltext=fulltext)
         order = self._order(sort, descending)
         with self.db.read() as conn:
+            compiled = search.resolve_fulltext(conn, compiled)
             total = self._count(conn, compiled, scope)
             # The planner cannot know how many items a search hits. When they are many, walking
             # the sort index and stopping after one page beats looking every hit up; when they
@@ -523,7 +531,16 @@ class Library:
 
     def _count(self, conn: Connection, compiled: Compiled, scope: Scope | None) -> int:
         items = schema.items
-        if compiled.fts is not None and not compiled.conditions and scope == Scope():
+        if compiled.plus:  # items matching only by full text: none of them matches the rest
+            extra = and_(self._where(Compiled(None, ()), scope), ids_in(items.c.id, compiled.plus))
+            plus = conn.execute(select(func.count()).select_from(items).where(extra)).scalar()
+            return self._count(conn, compiled.without_plus, scope) + int(plus or 0)
+        if (
+            compiled.fts is not None
+            and not compiled.conditions
+            and not compiled.either
+            and scope == Scope()
+        ):
             # Words typed in My Library: FTS counts its own hits far faster than a join, and
             # every FTS row is an item, so subtract the (few) hits that are in the Trash.
             hits = sqlite.fts_count(conn, compiled.fts)
@@ -547,17 +564,24 @@ class Library:
         sort: str = "title",
         descending: bool = False,
         limit: int | None = None,
+        fulltext: bool = False,
     ) -> list[int]:
         """Every matching id in display order (what a lazy table model holds), or the first
         `limit` of them."""
-        where = self._where(query, scope)
-        stmt = select(schema.items.c.id).where(where).order_by(*self._order(sort, descending))
+        order = self._order(sort, descending)
         with self.db.read() as conn:
+            compiled = search.resolve_fulltext(conn, search.compile_query(query, fulltext=fulltext))
+            stmt = select(schema.items.c.id).where(self._where(compiled, scope)).order_by(*order)
             return [r[0] for r in conn.execute(stmt.limit(limit))]
 
-    def count(self, query: str = "", scope: Scope | None = Scope()) -> int:
-        where = self._where(query, scope)
+    def count(
+        self, query: str = "", scope: Scope | None = Scope(), *, fulltext: bool = False
+    ) -> int:
         with self.db.read() as conn:
+            compiled = search.resolve_fulltext(conn, search.compile_query(query, fulltext=fulltext))
+            if compiled.plus:
+                return self._count(conn, compiled, scope)
+            where = self._where(compiled, scope)
             return int(
                 conn.execute(select(func.count()).select_from(schema.items).where(where)).scalar()
                 or 0
@@ -863,9 +887,12 @@ class Library:
         tx.tags = tx.collections = True
 
     # ------------------------------------------------------------------ tags
-    def tags(self, scope: Scope | None = None, query: str = "") -> list[TagInfo]:
+    def tags(
+        self, scope: Scope | None = None, query: str = "", *, fulltext: bool = False
+    ) -> list[TagInfo]:
         """Every tag with the number of items (not in the Trash) carrying it, by name; with a
-        scope or a quick-search query, the tags of those items (and every coloured tag)."""
+        scope or a quick-search query, the tags of those items (and every coloured tag).
+        `fulltext`: the query is in the mode "All fields & full text" (see `search`)."""
         t, it, i = schema.tags, schema.item_tags, schema.items
         whole = (scope is None or scope == Scope()) and not query.strip()
         with self.db.read() as conn:
@@ -882,13 +909,15 @@ class Library:
                 ):
                     counts[tag_id] -= n
             else:
+                compiled = search.compile_query(query, fulltext=fulltext)
+                compiled = search.resolve_fulltext(conn, compiled)
                 counts = dict(
                     conn.execute(
                         select(it.c.tag_id, func.count())
                         .where(
                             it.c.item_id.in_(
                                 select(i.c.id).where(
-                                    self._where(query, scope if scope is not None else Scope())
+                                    self._where(compiled, scope if scope is not None else Scope())
                                 )
                             )
                         )
@@ -1359,6 +1388,57 @@ class Library:
                     select(a).where(a.c.item_id == item_id).order_by(a.c.date_added, a.c.id)
                 )
             ]
+
+    # ------------------------------------------------------------------ full text
+    # The work is in citelib.library.fulltext (imported when first used: it reads PDFs).
+    def fulltext_hits(self, item_ids: Sequence[int], query: str) -> dict[int, FulltextHit]:
+        """For the items shown (a page of the table, not the whole result): which of them
+        have attachment text matching the query's words, with the page and a snippet."""
+        from citelib.library import fulltext
+
+        return fulltext.hits(self, item_ids, query)
+
+    def index_fulltext(
+        self,
+        attachment_id: int,
+        *,
+        cancel: Callable[[], bool] | None = None,
+        progress: Progress | None = None,
+        password: str | None = None,
+    ) -> IndexResult:
+        """Read one attachment's text into the full-text index (see fulltext.index_attachment).
+        Slow: call it off the GUI thread."""
+        from citelib.library import fulltext
+
+        return fulltext.index_attachment(
+            self, attachment_id, cancel=cancel, progress=progress, password=password
+        )
+
+    def index_fulltext_pending(
+        self, *, cancel: Callable[[], bool] | None = None, progress: Progress | None = None
+    ) -> IndexRun:
+        """Index every attachment that is not indexed, or is stale (see fulltext.index_pending).
+        Slow: call it off the GUI thread."""
+        from citelib.library import fulltext
+
+        return fulltext.index_pending(self, cancel=cancel, progress=progress)
+
+    def fulltext_pending(self) -> list[int]:
+        """The attachments the full-text index lacks or has out of date."""
+        from citelib.library import fulltext
+
+        return fulltext.pending(self)
+
+    def reindex_fulltext(self, ids: Sequence[int] | None = None) -> int:
+        """Forget the indexed text of these attachments (default: all), so they are pending."""
+        from citelib.library import fulltext
+
+        return fulltext.reindex(self, ids)
+
+    def fulltext_status(self, attachment_id: int) -> FulltextStatus:
+        from citelib.library import fulltext
+
+        return fulltext.status(self, attachment_id)
 
     # ------------------------------------------------------------------ notes
     def notes(self, item_id: int) -> list[NoteInfo]:

@@ -18,8 +18,8 @@ from citelib.store import schema, sqlite
 
 # The newest schema this code knows, and every older one it can migrate from. Kept as constants
 # so that opening a library does not import Alembic; a test checks them against the scripts.
-HEAD_REVISION: Final = "0002"
-KNOWN_REVISIONS: Final = ("0001", "0002")
+HEAD_REVISION: Final = "0003"
+KNOWN_REVISIONS: Final = ("0001", "0002", "0003")
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 
 

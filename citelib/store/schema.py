@@ -238,6 +238,31 @@ class AttachmentRow(Base):
     )
 
 
+class FulltextStateRow(Base):
+    """How far an attachment's text is in the full-text index (`sqlite.FULLTEXT_TABLE`).
+
+    Derived data, like the index itself: never part of the undo history, and deleted with its
+    attachment. `sha256`, `size` and `mtime_ns` describe the file that was read, so a changed
+    file is found stale; `pages` of `total_pages` are in the index (fewer after a cancel: the
+    next run resumes); `error` and `error_kind` say why a file could not be read (encrypted,
+    damaged, missing...), and the file is not tried again until it changes.
+    """
+
+    __tablename__ = "fulltext_state"
+
+    attachment_id: Mapped[int] = mapped_column(
+        ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mtime_ns: Mapped[int | None] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total_pages: Mapped[int | None] = mapped_column(Integer)
+    indexed_at: Mapped[str] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(Text)
+    error_kind: Mapped[str | None] = mapped_column(String(16))
+
+
 class SavedSearchRow(Base):
     __tablename__ = "saved_searches"
 
@@ -264,5 +289,6 @@ collections = cast(Table, CollectionRow.__table__)
 collection_items = cast(Table, CollectionItemRow.__table__)
 notes = cast(Table, NoteRow.__table__)
 attachments = cast(Table, AttachmentRow.__table__)
+fulltext_state = cast(Table, FulltextStateRow.__table__)
 saved_searches = cast(Table, SavedSearchRow.__table__)
 library_meta = cast(Table, MetaRow.__table__)

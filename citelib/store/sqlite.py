@@ -42,6 +42,19 @@ FTS_CREATE: Final = (
     + ", tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
 )
 
+# Full text of attachments (PDF pages), in a table of its own: its rows are pages, not items.
+# Same tokenizer and prefix indexes as the items index, so a quick-search clause means the same
+# in both. The rowid says whose page a row is: the attachment id shifted left by PAGE_BITS, plus
+# the page index, so one attachment's pages are a rowid range (a seek, not a scan) and a match
+# names its attachment without reading any stored text.
+FULLTEXT_TABLE: Final = "fulltext_fts"
+FULLTEXT_CREATE: Final = (
+    f"CREATE VIRTUAL TABLE {FULLTEXT_TABLE} USING fts5("
+    "text, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')"
+)
+PAGE_BITS: Final = 20  # up to 1,048,576 pages per attachment
+MAX_PAGES: Final = 1 << PAGE_BITS
+
 
 def create_sqlite_engine(path: Path) -> Engine:
     """An engine whose connections run in WAL mode with foreign keys on.
@@ -138,6 +151,19 @@ _FTS = table(FTS_TABLE, column("rowid"))
 def fts_match(match: str) -> Select[tuple[int]]:
     """The item ids whose FTS row matches an FTS5 query string (for `id IN (...)`)."""
     return select(_FTS.c.rowid).where(literal_column(FTS_TABLE).op("MATCH")(match))
+
+
+def fts_rowids_among(conn: Connection, match: str, ids: Iterable[int]) -> set[int]:
+    """Which of these item ids match an FTS5 query: one pass over the matches, filtered by an
+    expression FTS5 cannot take over (`rowid + 0`), so however many ids, the query runs once."""
+    return {
+        int(r[0])
+        for r in conn.exec_driver_sql(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH ? "
+            "AND (rowid + 0) IN (SELECT value FROM json_each(?))",
+            (match, json.dumps(sorted(set(ids)))),
+        )
+    }
 
 
 def fts_rowids(conn: Connection) -> set[int]:
@@ -290,3 +316,99 @@ def analyze(conn: Connection) -> None:
     rows per index: as good for the planner as a full scan, and a third of its time)."""
     conn.exec_driver_sql("PRAGMA analysis_limit = 1000")
     conn.exec_driver_sql("ANALYZE")
+
+
+# ------------------------------------------------------------------ full text of attachments
+
+_FULLTEXT = table(FULLTEXT_TABLE, column("rowid"))
+
+
+def fulltext_rowid(attachment_id: int, page: int) -> int:
+    """The rowid of page `page` (0-based) of an attachment in the full-text table."""
+    return (attachment_id << PAGE_BITS) | page
+
+
+def fulltext_match(match: str) -> Select[tuple[int]]:
+    """The ids of the attachments with a page that matches an FTS5 query (with repeats)."""
+    return select(_FULLTEXT.c.rowid.op(">>")(PAGE_BITS)).where(
+        literal_column(FULLTEXT_TABLE).op("MATCH")(match)
+    )
+
+
+def fulltext_insert(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
+    """Insert (rowid, text) page rows (whose rowids are free: delete the old ones first)."""
+    cur = dbapi(conn).cursor()
+    cur.executemany(f"INSERT INTO {FULLTEXT_TABLE} (rowid, text) VALUES (?, ?)", rows)
+    cur.close()
+
+
+def fulltext_delete(conn: Connection, attachment_ids: Iterable[int]) -> None:
+    """Delete every page row of these attachments (one rowid range each)."""
+    cur = dbapi(conn).cursor()
+    cur.executemany(
+        f"DELETE FROM {FULLTEXT_TABLE} WHERE rowid >= ? AND rowid < ?",
+        [(fulltext_rowid(a, 0), fulltext_rowid(a + 1, 0)) for a in attachment_ids],
+    )
+    cur.close()
+
+
+def fulltext_attachments(conn: Connection) -> list[int]:
+    """The ids of the attachments that have rows in the full-text table: one rowid seek per
+    attachment (skipping its pages), never a read of the stored text."""
+    found: list[int] = []
+    start = 0
+    while True:
+        row = conn.exec_driver_sql(
+            f"SELECT rowid FROM {FULLTEXT_TABLE} WHERE rowid >= ? ORDER BY rowid LIMIT 1", (start,)
+        ).first()
+        if row is None:
+            return found
+        attachment_id = int(row[0]) >> PAGE_BITS
+        found.append(attachment_id)
+        start = fulltext_rowid(attachment_id + 1, 0)
+
+
+# Marks around the matched words in a snippet: control characters, which page text never holds
+# (the indexer removes them) and the tokenizer treats as separators.
+SNIPPET_OPEN: Final = "\x01"
+SNIPPET_CLOSE: Final = "\x02"
+
+
+def fulltext_pages(conn: Connection, match: str, attachment_ids: Iterable[int]) -> list[int]:
+    """The rowids of these attachments' pages that match an FTS5 query, in rowid order.
+
+    One pass over the query's matches, filtered by attachment (an expression FTS5 cannot take
+    over), rather than a query per attachment: a prefix query longer than the prefix indexes
+    merges the doclists of all its terms each time it runs, whatever rowid range it is given."""
+    return [
+        int(r[0])
+        for r in conn.exec_driver_sql(
+            f"SELECT rowid FROM {FULLTEXT_TABLE} WHERE {FULLTEXT_TABLE} MATCH ? "
+            f"AND (rowid >> {PAGE_BITS}) IN (SELECT value FROM json_each(?))",
+            (match, json.dumps(sorted(set(attachment_ids)))),
+        )
+    ]
+
+
+def fulltext_snippets(
+    conn: Connection, match: str, rowids: Iterable[int], tokens: int = 24
+) -> dict[int, str]:
+    """FTS5's snippet of each of these page rows that matches: up to `tokens` words around the
+    matches, the matched words between SNIPPET_OPEN and SNIPPET_CLOSE, `…` where text was left
+    out. (`rowid + 0`: one pass over the matches, as in `fulltext_pages`.)"""
+    return {
+        int(r[0]): str(r[1] or "")
+        for r in conn.exec_driver_sql(
+            f"SELECT rowid, snippet({FULLTEXT_TABLE}, 0, char(1), char(2), '…', ?) "
+            f"FROM {FULLTEXT_TABLE} WHERE {FULLTEXT_TABLE} MATCH ? "
+            "AND (rowid + 0) IN (SELECT value FROM json_each(?))",
+            (tokens, match, json.dumps(sorted(set(rowids)))),
+        )
+    }
+
+
+def fulltext_recreate(conn: Connection) -> None:
+    """An empty full-text table in place of the old one (deleting every row of an FTS5 table
+    that keeps its text reads all of that text back)."""
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {FULLTEXT_TABLE}")
+    conn.exec_driver_sql(FULLTEXT_CREATE)

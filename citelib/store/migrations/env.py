@@ -11,9 +11,13 @@ config = context.config
 
 
 def _ours(name: str | None, type_: str, parent_names: object) -> bool:
-    """Autogenerate compares only the mapped tables: the FTS5 table and its shadow tables, and
-    SQLite's statistics, are made by hand in the migrations."""
-    return not (type_ == "table" and name is not None and name.startswith(("items_fts", "sqlite_")))
+    """Autogenerate compares only the mapped tables: the FTS5 tables and their shadow tables,
+    and SQLite's statistics, are made by hand in the migrations."""
+    return not (
+        type_ == "table"
+        and name is not None
+        and name.startswith(("items_fts", "fulltext_fts", "sqlite_"))
+    )
 
 
 def _run(connection: Connection) -> None:
