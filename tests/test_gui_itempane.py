@@ -963,7 +963,9 @@ def test_attachments_and_collections(
     assert child is not None
     session.apply("Add", lib.add_to_collection, child, [ids[0]])
     show(pane, [ids[0]])
-    assert pane.editor.attachments.texts() == ["Full text <PDF> | Linked file — /papers/a.pdf"]
+    assert pane.editor.attachments.texts() == [
+        "Full text <PDF> | Linked file — /papers/a.pdf | Missing: the file is not at this path"
+    ]
     assert not pane.editor.attachments.empty.isVisibleTo(pane)
     assert pane.editor.collections.text() == "Immunology / NK"
     session.apply("Rename", lib.rename_collection, child, "Natural killers")

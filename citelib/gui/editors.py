@@ -6,6 +6,12 @@ one undoable step and every pane hears of it. After a change the pane calls `loa
 what the library now holds; the editors keep the rows, the text being typed and the focus when
 the library agrees with what they show, and rebuild only when it does not (an undo, say).
 
+The attachments (issue 5) are attached with Attach File… (a stored copy) or Link to File… (the
+file stays where it is), each one undo step; a file that moved is marked "Missing" and Locate…
+points the attachment to it again. Open hands a file to the system (asking first for one that
+is not a PDF) and a URL to the browser only when `files.safe_url` accepts it, so `javascript:`,
+`data:` and `file:` addresses are never opened.
+
 User text is plain text everywhere (labels use `Qt.TextFormat.PlainText`, no tooltip carries
 it).
 """
@@ -15,33 +21,39 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
-from PySide6.QtGui import QFont, QResizeEvent
+from PySide6.QtCore import QEvent, QMimeData, QObject, QStringListModel, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeyEvent, QMouseEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
+    QFileDialog,
+    QFrame,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from citelib.library import AttachmentInfo
+from citelib.errors import CitelibError
+from citelib.library import AttachmentInfo, Library, attaching, files
 from citelib.model import CREATOR_ROLES, Creator, CreatorRole
 
+from .pdfview import Thumbnailer, open_in_system_viewer
 from .session import Session
 from .widgets import (
     SPACING,
     QuietComboBox,
     RevertingLineEdit,
     plain_label,
+    plural,
     secondary_label,
     tool_button,
 )
@@ -574,53 +586,378 @@ class TagsEditor(QWidget):
 
 
 # ---------------------------------------------------------------------------------- attachments
+PDF_CONTENT_TYPE: Final = "application/pdf"
+FILE_FILTER: Final = "All Files (*);;PDF Files (*.pdf *.PDF)"
+MISSING: Final = "Missing"
+MISSING_TEXT: Final = f"{MISSING}: the file is not at this path"
+MISSING_COLOUR: Final = QColor(190, 30, 30)
+UNSAFE_URL_TIP: Final = "Only web addresses (http, https) and DOIs are opened"
+
+
 def attachment_kind(kind: str) -> str:
     return ATTACHMENT_KIND_LABELS.get(kind, kind.capitalize() or "Attachment")
 
 
-class AttachmentsView(QWidget):
-    """An item's attachments, read-only: title, kind and where it is, as plain text."""
+def is_file_attachment(attachment: AttachmentInfo) -> bool:
+    """A stored or linked file (not a URL)."""
+    return attachment.kind in attaching.FILE_KINDS and bool(attachment.path)
+
+
+def is_pdf_attachment(attachment: AttachmentInfo) -> bool:
+    """A stored or linked file that is a PDF, by its content type or its name."""
+    if not is_file_attachment(attachment):
+        return False
+    content_type = (attachment.content_type or "").split(";")[0].strip().lower()
+    return content_type == PDF_CONTENT_TYPE or (attachment.path or "").lower().endswith(".pdf")
+
+
+def first_pdf(lib: Library, attachments: Sequence[AttachmentInfo]) -> AttachmentInfo | None:
+    """The PDF the item pane shows: the first PDF attachment whose file is there, else the first
+    PDF attachment (the PDF tab then says why it cannot be shown)."""
+    pdfs = [a for a in attachments if is_pdf_attachment(a)]
+    present = (a for a in pdfs if not attaching.is_missing(lib, a))
+    return next(present, pdfs[0] if pdfs else None)
+
+
+def size_text(size: int) -> str:
+    """A file size as people read it: `812 bytes`, `34 KB`, `1.2 MB`."""
+    if size < 1024:
+        return plural(size, "byte")
+    value = float(size)
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024 or unit == "TB":
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:,.0f} {unit}"
+    raise AssertionError("unreachable")
+
+
+def open_url(text: str) -> bool:
+    """Open a URL field's text in the browser, only if `files.safe_url` accepts it (http, https,
+    DOIs; never `javascript:`, `data:`, `file:` …). Whether it was handed over."""
+    safe = files.safe_url(text)
+    if safe is None:
+        return False
+    url = QUrl(safe)
+    if not url.isValid() or url.scheme().lower() not in ("http", "https"):
+        return False
+    return QDesktopServices.openUrl(url)
+
+
+def local_files(data: QMimeData) -> list[Path] | None:
+    """The files a drag carries, when it carries only files on this computer: no folders, no
+    web addresses (a drag of anything else is refused as a whole). None otherwise."""
+    if not data.hasUrls():
+        return None
+    paths: list[Path] = []
+    for url in data.urls():
+        if not url.isLocalFile():
+            return None
+        path = Path(url.toLocalFile())
+        if not path.is_file():
+            return None
+        paths.append(path)
+    return list(dict.fromkeys(paths)) or None
+
+
+def same_file_notice(records: Sequence[attaching.FileRecord]) -> str | None:
+    """What to tell the user when a file just attached is already attached to other items."""
+    items: dict[int, attaching.FileRecord] = {}
+    for record in records:
+        items.setdefault(record.item_id, record)
+    if not items:
+        return None
+    first = next(iter(items.values()))
+    title = f"“{first.item_title or 'Untitled'}”"
+    if first.item_trashed:
+        title += " (in the Trash)"
+    others = len(items) - 1
+    more = f" and {plural(others, 'other item')}" if others else ""
+    return f"The same file is also attached to {title}{more}."
+
+
+def attach_files(
+    session: Session, item_id: int, paths: Sequence[Path], mode: attaching.Mode = "stored"
+) -> tuple[list[int], list[str]]:
+    """Attach files to an item, each one undo step ("Attach File" or "Link to File"). A file
+    that cannot be attached (the same file twice on the item, say) is reported by the session
+    and the others go on. The new attachments' ids, and notices for files that other items
+    have too."""
+    what = "Attach File" if mode == attaching.STORED else "Link to File"
+    new: list[int] = []
+    notices: list[str] = []
+    for path in paths:
+        change = session.apply(what, attaching.attach_file, session.lib, item_id, path, mode=mode)
+        if change is None or not change.new_ids:
+            continue
+        new.extend(change.new_ids)
+        try:
+            notice = same_file_notice(attaching.same_file_elsewhere(session.lib, change.new_ids[0]))
+        except CitelibError:
+            notice = None
+        if notice:
+            notices.append(notice)
+    return new, notices
+
+
+class PdfThumbnail(Thumbnailer):
+    """Page 1 of the item's PDF; a click (or Enter) asks for the PDF tab.
+
+    Signals:
+        clicked(): the thumbnail was clicked.
+    """
+
+    clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.empty = secondary_label("No attachments", self)
-        self._rows: list[QWidget] = []
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(SPACING)
-        self._layout.addWidget(self.empty)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.setAccessibleName("PDF, page 1")
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # it shows a picture, never text
+        self.label.setToolTip("Page 1: click to read the PDF")
+        self.label.setFrameShape(QFrame.Shape.Box)
+        self.label.setLineWidth(1)
+        self.label.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
-    def load(self, attachments: Sequence[AttachmentInfo]) -> None:
-        for row in self._rows:
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
+            self.clicked.emit()
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.clicked.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class AttachmentRow(QWidget):
+    """One attachment: its title, kind and where it is, and Open. A file that is not where the
+    row says is marked "Missing" in words (not only in colour) with a Locate… button.
+
+    Signals:
+        open_requested(AttachmentRow), locate_requested(AttachmentRow): the buttons.
+    """
+
+    open_requested = Signal(object)
+    locate_requested = Signal(object)
+
+    def __init__(
+        self,
+        lib: Library,
+        attachment: AttachmentInfo,
+        read_only: bool,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.attachment = attachment
+        self.is_file = is_file_attachment(attachment)
+        self.path = attaching.resolve_path(lib, attachment) if self.is_file else None
+        self.missing = self.is_file and attaching.is_missing(lib, attachment)
+        self.safe_url = None if self.is_file else files.safe_url(attachment.url or "")
+
+        where = attachment.path if self.is_file else attachment.url
+        name = Path(attachment.path).name if self.is_file and attachment.path else ""
+        self.title = plain_label(attachment.title or name or where or "Untitled", self)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        details = [attachment_kind(attachment.kind)]
+        if where:
+            details.append(where)
+        if self.is_file and attachment.size is not None and not self.missing:
+            details.append(size_text(attachment.size))
+        self.details = secondary_label(" — ".join(details), self)
+        self.missing_label = plain_label(MISSING_TEXT, self)
+        self.missing_label.setObjectName("missing")
+        self.missing_label.setFont(font)
+        palette = self.missing_label.palette()
+        palette.setColor(self.missing_label.foregroundRole(), MISSING_COLOUR)
+        self.missing_label.setPalette(palette)
+        self.missing_label.setVisible(self.missing)
+        texts = QVBoxLayout()
+        texts.setContentsMargins(0, 0, 0, 0)
+        texts.setSpacing(0)
+        for label in (self.title, self.details, self.missing_label):
+            # A path with no space in it must not widen the pane: it is cut at the edge
+            # instead (and can still be selected). The policy first: word wrap marks it as
+            # height-for-width, which a later policy would undo.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            label.setWordWrap(True)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            texts.addWidget(label)
+
+        self.open_button = QToolButton(self)
+        self.open_button.setObjectName("open")
+        self.open_button.setText("Open")
+        self.open_button.clicked.connect(lambda: self.open_requested.emit(self))
+        if self.is_file:
+            self.open_button.setEnabled(not self.missing)
+            self.open_button.setToolTip("Open with the system's program for this file")
+        else:
+            self.open_button.setEnabled(self.safe_url is not None)
+            self.open_button.setToolTip(
+                "Open in the web browser" if self.safe_url is not None else UNSAFE_URL_TIP
+            )
+        self.locate_button = QToolButton(self)
+        self.locate_button.setObjectName("locate")
+        self.locate_button.setText("Locate…")
+        self.locate_button.setToolTip("Find the file and point the attachment to it")
+        self.locate_button.clicked.connect(lambda: self.locate_requested.emit(self))
+        self.locate_button.setVisible(self.missing and not read_only)
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(2)
+        buttons.addWidget(self.locate_button, 0, Qt.AlignmentFlag.AlignTop)
+        buttons.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING)
+        layout.addLayout(texts, 1)
+        layout.addLayout(buttons)
+
+    def text(self) -> str:
+        """What the row says (title | details | the missing mark), for tests and a11y."""
+        labels = (self.title, self.details, self.missing_label)
+        return " | ".join(label.text() for label in labels if not label.isHidden())
+
+
+class AttachmentsView(QWidget):
+    """An item's attachments: page 1 of its PDF at the top (a click shows the PDF tab), a row
+    per attachment (`AttachmentRow`), and Attach File… (a stored copy) and Link to File… (the
+    file stays where it is). Each attach, and each Locate…, is one undo step; an error (the
+    same file twice on this item) is reported by the session. Items in the Trash are
+    read-only: no attaching, no locating; opening still works.
+
+    Signals:
+        pdf_requested(): the thumbnail was clicked (show the PDF tab).
+        notice(str): something to tell the user in passing (the same file is also attached to
+            another item), for the status bar.
+    """
+
+    pdf_requested = Signal()
+    notice = Signal(str)
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.item_id: int | None = None
+        self.read_only = False
+        self.rows: list[AttachmentRow] = []
+        self.pdf: AttachmentInfo | None = None
+        self.pdf_path: Path | None = None
+        # How a dropped file is attached (a preference may set it to "linked").
+        self.drop_mode: attaching.Mode = attaching.STORED
+        self.folder = Path.home()  # where the file dialogs start
+        self._thumbnail_path: Path | None = None
+
+        self.thumbnail = PdfThumbnail(self)
+        self.thumbnail.clicked.connect(self.pdf_requested)
+        self.empty = secondary_label("No attachments", self)
+        self._list = QVBoxLayout()
+        self._list.setContentsMargins(0, 0, 0, 0)
+        self._list.setSpacing(SPACING * 2)
+        self.attach_button = QPushButton("Attach File…", self)
+        self.attach_button.setToolTip("Copy a file into the library and attach it")
+        self.attach_button.clicked.connect(lambda: self.choose_files(attaching.STORED))
+        self.link_button = QPushButton("Link to File…", self)
+        self.link_button.setToolTip("Attach a file where it is, without copying it")
+        self.link_button.clicked.connect(lambda: self.choose_files(attaching.LINKED))
+        buttons = QHBoxLayout()
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.addWidget(self.attach_button)
+        buttons.addWidget(self.link_button)
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING)
+        layout.addWidget(self.thumbnail, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.empty)
+        layout.addLayout(self._list)
+        layout.addLayout(buttons)
+
+    def load(self, item_id: int, attachments: Sequence[AttachmentInfo], read_only: bool) -> None:
+        """Show these attachments of item `item_id` (read again after every change)."""
+        lib = self.session.lib
+        self.item_id = item_id
+        self.read_only = read_only
+        for row in self.rows:
             row.hide()
             row.deleteLater()
-        self._rows = [self._make_row(a) for a in attachments]
-        for row in self._rows:
-            self._layout.addWidget(row)
+        self.rows = [AttachmentRow(lib, a, read_only, self) for a in attachments]
+        for row in self.rows:
+            row.open_requested.connect(self.open)
+            row.locate_requested.connect(self.locate)
+            self._list.addWidget(row)
         self.empty.setVisible(not attachments)
+        self.attach_button.setVisible(not read_only)
+        self.link_button.setVisible(not read_only)
+        self.pdf = first_pdf(lib, attachments)
+        self.pdf_path = attaching.resolve_path(lib, self.pdf) if self.pdf is not None else None
+        shown = self.pdf_path if self.pdf_path is not None and self.pdf_path.is_file() else None
+        if shown != self._thumbnail_path:
+            self._thumbnail_path = shown
+            self.thumbnail.hide()  # not the last item's page while this one's is drawn
+            self.thumbnail.show_file(shown)
 
     def texts(self) -> list[str]:
-        """The text shown for each attachment (title, then details), for tests and a11y."""
-        return [
-            " | ".join(label.text() for label in row.findChildren(QLabel)) for row in self._rows
-        ]
+        """The text shown for each attachment (title | details | missing), for tests and a11y."""
+        return [row.text() for row in self.rows]
 
-    def _make_row(self, attachment: AttachmentInfo) -> QWidget:
-        row = QWidget(self)
-        layout = QVBoxLayout(row)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        title = plain_label(attachment.title or attachment.path or attachment.url or "", row)
-        font = QFont(title.font())
-        font.setBold(True)
-        title.setFont(font)
-        title.setWordWrap(True)
-        where = attachment.path or attachment.url or ""
-        details = secondary_label(
-            " — ".join(p for p in (attachment_kind(attachment.kind), where) if p), row
+    # ------------------------------------------------------------------ actions
+    def choose_files(self, mode: attaching.Mode) -> list[int]:
+        """Ask for files and attach them (stored copies or links); the new attachments' ids."""
+        if self.item_id is None or self.read_only:
+            return []
+        title = "Attach File" if mode == attaching.STORED else "Link to File"
+        names, _ = QFileDialog.getOpenFileNames(self, title, str(self.folder), FILE_FILTER)
+        if not names:
+            return []
+        paths = [Path(name) for name in names]
+        self.folder = paths[0].parent
+        return self.attach(paths, mode)
+
+    def attach(self, paths: Sequence[Path], mode: attaching.Mode | None = None) -> list[int]:
+        """Attach these files to the item shown (`drop_mode` unless told); the new ids."""
+        if self.item_id is None or self.read_only:
+            return []
+        new, notices = attach_files(self.session, self.item_id, paths, mode or self.drop_mode)
+        if notices:
+            self.notice.emit(" ".join(notices))
+        return new
+
+    def open(self, row: AttachmentRow) -> bool:
+        """Open an attachment: a file with the system's program (asking first for one that is
+        not a PDF), a URL in the browser only if it is a safe one."""
+        if row.is_file:
+            return row.path is not None and open_in_system_viewer(row.path, self)
+        return open_url(row.attachment.url or "")
+
+    def locate(self, row: AttachmentRow) -> bool:
+        """Ask where a missing file is now and point the attachment to it ("Locate File")."""
+        if self.read_only or not row.is_file:
+            return False
+        old = row.path
+        start = old.parent if old is not None and old.parent.is_dir() else self.folder
+        name = Path(row.attachment.path or "").name
+        suffix = Path(name).suffix
+        filters = FILE_FILTER
+        if suffix[1:].isalnum():
+            filters = f"{suffix[1:].upper()} Files (*{suffix});;All Files (*)"
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, f"Locate {name}" if name else "Locate File", str(start), filters
         )
-        details.setWordWrap(True)
-        for label in (title, details):
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            layout.addWidget(label)
-        return row
+        if not chosen:
+            return False
+        self.folder = Path(chosen).parent
+        change = self.session.apply(
+            "Locate File", attaching.relink, self.session.lib, row.attachment.id, Path(chosen)
+        )
+        return change is not None

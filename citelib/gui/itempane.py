@@ -14,23 +14,34 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QFont, QKeyEvent, QTextOption
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QFocusEvent,
+    QFont,
+    QKeyEvent,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
     QStackedLayout,
+    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from citelib.errors import NotFound
-from citelib.library import Change, CollectionInfo
+from citelib.library import Change, CollectionInfo, attaching, files
 from citelib.model import FIELD_LABELS, FIELDS, ITEM_TYPE_LABELS, ITEM_TYPES, TYPE_FIELDS, Item
 
 from .editors import (
@@ -38,11 +49,14 @@ from .editors import (
     CreatorsEditor,
     GrowingTextEdit,
     TagsEditor,
+    local_files,
     local_time,
+    open_url,
     role_combo_width,
 )
 from .merge import MergeView
 from .notes import NotesEditor
+from .pdfview import PdfViewer
 from .session import Session
 from .widgets import (
     SPACING,
@@ -60,6 +74,8 @@ MULTILINE_FIELDS: Final = frozenset({"abstract", "extra"})
 READ_ONLY_LABELS: Final = ("Date Added", "Modified", "Item Key")
 NO_ITEM: Final = "No item selected"
 IN_TRASH: Final = "In the Trash"
+INFO_TAB: Final = "Info"
+PDF_TAB: Final = "PDF"
 # How tall the title and the other multi-line fields grow before they scroll, in lines.
 TITLE_LINES: Final = 4
 MAX_TEXT_LINES: Final = 8
@@ -195,6 +211,8 @@ class InfoSection(QWidget):
         self.extra_fields: tuple[str, ...] = ()
         self._shape: tuple[tuple[str, ...], bool] | None = None
         self._read_only = False
+        # Open beside the URL field: enabled only for what `files.safe_url` accepts.
+        self.url_open: QToolButton | None = None
 
         top = QWidget(self)
         top_form = _form(top)
@@ -276,6 +294,7 @@ class InfoSection(QWidget):
             if name != "title":
                 # hiding a focused editor would commit from it in the middle of this
                 self.fields.pop(name).blockSignals(True)
+        self.url_open = None
         for name in shown:
             editor = self._make_editor(name)
             self.fields[name] = editor
@@ -286,7 +305,10 @@ class InfoSection(QWidget):
                 font = QFont(label.font())
                 font.setItalic(True)
                 label.setFont(font)
-            form.addRow(label, editor)
+            if name == "url" and isinstance(editor, RevertingLineEdit):
+                form.addRow(label, self._url_row(box, editor))
+            else:
+                form.addRow(label, editor)
         self._layout.replaceWidget(old, box)
         self._fields_box = box
         old.hide()
@@ -306,7 +328,11 @@ class InfoSection(QWidget):
         later, by a rebuild, would otherwise come last)."""
         chain: list[QWidget] = [self.type_combo, self.fields["title"]]
         chain += [w for row in self.creators.rows for w in row.focus_chain()]
-        chain += [editor for name, editor in self.fields.items() if name != "title"]
+        for name, editor in self.fields.items():
+            if name != "title":
+                chain.append(editor)
+            if name == "url" and self.url_open is not None:
+                chain.append(self.url_open)
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -319,6 +345,35 @@ class InfoSection(QWidget):
         if top:
             label.setContentsMargins(0, 4, 0, 0)
         return label
+
+    def _url_row(self, parent: QWidget, editor: RevertingLineEdit) -> QWidget:
+        """The URL field with an Open button, enabled only for an address that is safe to
+        open (http, https, a DOI; never `javascript:`, `data:` or `file:`)."""
+        row = QWidget(parent)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        button = QToolButton(row)
+        button.setObjectName("open-url")
+        button.setText("Open")
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+
+        def update(text: str) -> None:
+            safe = files.safe_url(text) is not None
+            button.setEnabled(safe)
+            button.setToolTip(
+                "Open the address in the web browser"
+                if safe
+                else "Only web addresses (http, https) and DOIs are opened"
+            )
+
+        editor.textChanged.connect(update)
+        button.clicked.connect(lambda: open_url(editor.text()))
+        update(editor.text())
+        layout.addWidget(editor, 1)
+        layout.addWidget(button)
+        self.url_open = button
+        return row
 
     def _make_editor(self, name: str) -> FieldEditor:
         editor: FieldEditor
@@ -384,7 +439,7 @@ class ItemEditor(QWidget):
         self.info = InfoSection(session, label_width, self)
         self.tags = TagsEditor(session, self)
         self.notes = NotesEditor(session, self)
-        self.attachments = AttachmentsView(self)
+        self.attachments = AttachmentsView(session, self)
         self.collections = plain_label("", self)
         self.collections.setObjectName("collections")
         self.collections.setWordWrap(True)
@@ -424,7 +479,7 @@ class ItemEditor(QWidget):
         self.notes.load(item.id, notes, read_only)
         self.notes_section.set_count(len(notes))
         attachments = lib.attachments(item.id)
-        self.attachments.load(attachments)
+        self.attachments.load(item.id, attachments, read_only)
         self.attachments_section.set_count(len(attachments))
         self.load_collections()
 
@@ -457,6 +512,11 @@ class ItemPane(QWidget):
     """The right-hand pane: the editor of one item, a message for none or several, or the
     merge pane for a set of duplicates.
 
+    The editor is the Info tab; an item with a PDF attachment has a PDF tab too, reading that
+    PDF (`PdfViewer`: pages, zoom, find, Open in the system viewer). The PDF is read only
+    when the tab is chosen, and again when another item is shown while it is. Files dropped
+    on the pane are attached to the item shown (stored copies, or as `drop_mode` says).
+
     `show_items(ids)` is what the main window calls when the selection changes, `show_merge`
     what it calls to merge a set (the Duplicate Items view). The pane follows
     `session.changed` on its own: it reads the shown item again when a change names it, and
@@ -465,15 +525,19 @@ class ItemPane(QWidget):
     Signals:
         merged(int): the merge pane merged its set into the item with this id (the pane then
             shows that item).
+        notice(str): a message for the status bar (the file just attached is also attached
+            to another item).
     """
 
     merged = Signal(int)
+    notice = Signal(str)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self._ids: list[int] = []
         self._item_id: int | None = None
+        self._pdf_loaded: tuple[int, str] | None = None  # (item, path) in the viewer
 
         self.message = secondary_label(NO_ITEM, self)
         self.message.setObjectName("message")
@@ -481,20 +545,32 @@ class ItemPane(QWidget):
         self.message.setWordWrap(True)
 
         self.editor = ItemEditor(session)
+        self.editor.attachments.pdf_requested.connect(self.show_pdf)
+        self.editor.attachments.notice.connect(self.notice)
         self.scroll_area = QScrollArea(self)
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self.editor)
 
+        self.pdf_viewer = PdfViewer(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("item-tabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.scroll_area, INFO_TAB)
+        self.tabs.addTab(self.pdf_viewer, PDF_TAB)
+        self.tabs.setTabVisible(self.tabs.indexOf(self.pdf_viewer), False)
+        self.tabs.currentChanged.connect(self._tab_changed)
+
         self.merge_view = MergeView(session, self)
         self.merge_view.merged.connect(self._merged)
 
         self._stack = QStackedLayout(self)
         self._stack.addWidget(self.message)
-        self._stack.addWidget(self.scroll_area)
+        self._stack.addWidget(self.tabs)
         self._stack.addWidget(self.merge_view)
         self.setMinimumWidth(280)
+        self.setAcceptDrops(True)
         session.changed.connect(self._library_changed)
 
     # -------------------------------------------------------------- public
@@ -512,6 +588,16 @@ class ItemPane(QWidget):
     def merging(self) -> bool:
         """Whether the pane shows the merge pane."""
         return self._stack.currentWidget() is self.merge_view
+
+    @property
+    def drop_mode(self) -> attaching.Mode:
+        """How a file dropped on the pane is attached: "stored" (a copy, the default) or
+        "linked"."""
+        return self.editor.attachments.drop_mode
+
+    @drop_mode.setter
+    def drop_mode(self, mode: attaching.Mode) -> None:
+        self.editor.attachments.drop_mode = mode
 
     def show_items(self, ids: Sequence[int]) -> None:
         """Show the selection: the editor for one item, a message for none or several."""
@@ -538,14 +624,33 @@ class ItemPane(QWidget):
         self.commit_pending()
         self._ids = list(dict.fromkeys(ids))
         self._item_id = None
+        self._unload_pdf()
         self.merge_view.show_set(self._ids)
         self._stack.setCurrentWidget(self.merge_view)
+
+    def has_pdf(self) -> bool:
+        """Whether the item shown has a PDF (and so a PDF tab)."""
+        return self._item_id is not None and self.editor.attachments.pdf is not None
+
+    def show_pdf(self) -> bool:
+        """Choose the PDF tab (the PDF is read now); False when the item has no PDF."""
+        if not self.has_pdf():
+            return False
+        self.commit_pending()
+        self.tabs.setCurrentWidget(self.pdf_viewer)
+        self._load_pdf()
+        return True
+
+    def show_info(self) -> None:
+        """Choose the Info tab."""
+        self.tabs.setCurrentWidget(self.scroll_area)
 
     def focus_field(self, name: str) -> None:
         """Put the cursor in a field of the shown item (the title of a new item, say)."""
         editor = self.editor.info.fields.get(name)
         if self._item_id is None or editor is None:
             return
+        self.show_info()
         editor.setFocus(Qt.FocusReason.OtherFocusReason)
         editor.selectAll()
         self.scroll_area.ensureWidgetVisible(editor)
@@ -559,6 +664,106 @@ class ItemPane(QWidget):
         """The message shown instead of an editor, or None when an item is shown."""
         return self.message.text() if self._stack.currentWidget() is self.message else None
 
+    def attach_files(self, paths: Sequence[Path]) -> list[int]:
+        """Attach files to the item shown, as a drop does; the new attachments' ids."""
+        if self._item_id is None or self.editor.attachments.read_only:
+            return []
+        return self.editor.attachments.attach(paths)
+
+    # -------------------------------------------------------------- dropping files
+    def _dropped_files(self, event: QDragMoveEvent | QDropEvent) -> list[Path] | None:
+        """The files a drag offers the item shown, or None if it is not one to take. The drop
+        is a copy, never a move: the file manager must not delete what it dragged."""
+        data = event.mimeData()
+        if data is None or self._item_id is None or self.editor.attachments.read_only:
+            return None
+        if self._stack.currentWidget() is not self.tabs:
+            return None
+        if not event.possibleActions() & Qt.DropAction.CopyAction:
+            return None
+        return local_files(data)
+
+    def _take_drag(self, event: QDragMoveEvent | QDropEvent) -> list[Path] | None:
+        """Accept the drag (as a copy) if it offers files; the files, else None (ignored)."""
+        paths = self._dropped_files(event)
+        if paths is None:
+            event.ignore()
+            return None
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        return paths
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._take_drag(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self._take_drag(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._take_drag(event)
+        if paths is not None:
+            self.attach_files(paths)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Files dropped on a field or a note attach too, rather than put their path there;
+        any other drag (text) goes on to the field."""
+        kind = event.type()
+        drags = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+        # QDragEnterEvent and QDragMoveEvent are QDropEvents too
+        if kind in drags and isinstance(event, QDropEvent):
+            paths = self._dropped_files(event)
+            if paths is not None:
+                self._take_drag(event)
+                if kind == QEvent.Type.Drop:
+                    self.attach_files(paths)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _take_over_drops(self) -> None:
+        """Let the pane take file drops from the editor's widgets that accept drops of their
+        own (line edits, text boxes); other drags still reach them."""
+        for widget in self.editor.findChildren(QWidget):
+            if widget.acceptDrops():
+                widget.installEventFilter(self)  # once: installing again only moves it first
+
+    # -------------------------------------------------------------- the PDF tab
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.pdf_viewer:
+            self.commit_pending()
+            self._load_pdf()
+
+    def _load_pdf(self) -> None:
+        """Read the item's PDF into the viewer, unless it is there already."""
+        attachments = self.editor.attachments
+        if self._item_id is None or attachments.pdf is None:
+            self._unload_pdf()
+            return
+        path = attachments.pdf_path
+        wanted = (self._item_id, str(path))
+        if wanted == self._pdf_loaded and (
+            self.pdf_viewer.page_count() > 0 or path is None or not path.is_file()
+        ):
+            return  # shown already, or still not there to be shown
+        self._pdf_loaded = wanted
+        self.pdf_viewer.load(path)
+
+    def _unload_pdf(self) -> None:
+        if self._pdf_loaded is not None:
+            self._pdf_loaded = None
+            self.pdf_viewer.load(None)
+
+    def _update_pdf_tab(self) -> None:
+        """Show the PDF tab only for an item with a PDF; read the PDF if the tab is chosen."""
+        index = self.tabs.indexOf(self.pdf_viewer)
+        has_pdf = self.has_pdf()
+        if not has_pdf and self.tabs.currentIndex() == index:
+            self.show_info()
+        self.tabs.setTabVisible(index, has_pdf)
+        if has_pdf and self.tabs.currentIndex() == index:
+            self._load_pdf()
+        elif self._pdf_loaded is not None and self._pdf_loaded[0] != self._item_id:
+            self._unload_pdf()  # another item's PDF: let it go
+
     # -------------------------------------------------------------- internals
     def _merged(self, master_id: int) -> None:
         self.show_items([master_id])
@@ -566,6 +771,7 @@ class ItemPane(QWidget):
 
     def _show_message(self, text: str) -> None:
         self._item_id = None
+        self._unload_pdf()
         self.message.setText(text)
         self._stack.setCurrentWidget(self.message)
 
@@ -574,7 +780,9 @@ class ItemPane(QWidget):
         position = bar.value() if keep_scroll else 0
         self._item_id = item.id
         self.editor.load(item)
-        self._stack.setCurrentWidget(self.scroll_area)
+        self._take_over_drops()
+        self._stack.setCurrentWidget(self.tabs)
+        self._update_pdf_tab()
         bar.setValue(position)
         if bar.value() != position:
             QTimer.singleShot(0, bar, lambda: bar.setValue(position))

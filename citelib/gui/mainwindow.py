@@ -299,6 +299,7 @@ class MainWindow(QMainWindow):
         self.sidebar.tag_selector.export_requested.connect(self.export_tag)
         self.table.selection_changed.connect(self._selection_changed)
         self.pane.merged.connect(self._merged)
+        self.pane.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.table.item_activated.connect(lambda _id: self.edit_current())
         model = self.table.reference_model
         model.count_changed.connect(lambda _n: self._update_counts())
