@@ -8,7 +8,7 @@ of items) uses the DB-API cursor's `executemany`; single edits use SQLAlchemy Co
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ from citelib import backup, search
 from citelib.errors import HistoryLost, InvalidValue, LibraryError, NotFound
 from citelib.formats.citekeys import key_from
 from citelib.gcpause import collector_paused
-from citelib.library import duplicates, merging
+from citelib.library import attaching, duplicates, merging
 from citelib.library import rows as rowmap
 from citelib.library.changes import Change
 from citelib.library.history import History, Region, Step, restore
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from citelib.library.fulltext import FulltextHit, FulltextStatus, IndexResult, IndexRun
 
 log = logging.getLogger(__name__)
+# The fields a stored file's name is made of (with the creators): an edit of one renames it.
+NAMING_FIELDS: Final = frozenset({"title", "shortTitle", "date"})
 
 DB_NAME: Final = "library.sqlite"
 SORT_COLUMNS: Final[dict[str, str]] = {
@@ -336,6 +338,7 @@ class Library:
         current = self._apply_step(step)
         self.history.undo_stack.pop()
         self.history.redo_stack.append(Step(step.change, step.regions, current, step.fts_items))
+        self._follow_names(step.change.items)
         return step.change.inverted(f"Undo {step.change.label}")
 
     def redo(self) -> Change | None:
@@ -345,6 +348,7 @@ class Library:
         current = self._apply_step(step)
         self.history.redo_stack.pop()
         self.history.undo_stack.append(Step(step.change, step.regions, current, step.fts_items))
+        self._follow_names(step.change.items)
         return step.change.relabel(f"Redo {step.change.label}")
 
     def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
@@ -758,6 +762,7 @@ class Library:
             tx.items.add(item_id)
             tx.fts.add(item_id)
             tx.tags = set(old_tags) != set(tag_ids.values())
+        self._follow_names([item_id])
         return tx.result()
 
     def set_field(self, item_id: int, name: str, value: str, *, label: str | None = None) -> Change:
@@ -772,6 +777,8 @@ class Library:
             values = rowmap.field_values(item) | rowmap.derived(item)
             values["date_modified"] = utc_now()
             tx.conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
+        if name in NAMING_FIELDS:
+            self._follow_names([item_id])
         return tx.result()
 
     def set_creators(self, item_id: int, creators: Sequence[Creator]) -> Change:
@@ -787,6 +794,7 @@ class Library:
             conn = tx.conn
             conn.execute(update(schema.items).where(schema.items.c.id == item_id).values(values))
             _replace_creators(conn, item_id, item.creators)
+        self._follow_names([item_id])
         return tx.result()
 
     def set_item_type(self, item_id: int, item_type: str) -> Change:
@@ -832,6 +840,7 @@ class Library:
             merging.write(tx, merged, others)
             if merged.creators and not master.creators:
                 _replace_creators(tx.conn, master_id, merged.creators)
+        self._follow_names([master_id])
         return tx.result()
 
     def trash(self, ids: Sequence[int]) -> Change:
@@ -1388,6 +1397,57 @@ class Library:
                     select(a).where(a.c.item_id == item_id).order_by(a.c.date_added, a.c.id)
                 )
             ]
+
+    # The work is in citelib.library.attaching; these are its entry points.
+    def attach_file(
+        self,
+        item_id: int,
+        path: Path | str,
+        *,
+        mode: attaching.Mode = "stored",
+        title: str | None = None,
+    ) -> Change:
+        """Attach a file: a stored copy under files/<item key>/ named from the item's metadata,
+        or a link to where it is. One undo step (`attaching.attach_file`)."""
+        return attaching.attach_file(self, item_id, Path(path), mode=mode, title=title)
+
+    def import_pdfs(self, paths: Sequence[Path | str], **options: Any) -> attaching.PdfImportReport:
+        """Items made from PDFs, each with its file, in one transaction
+        (`attaching.import_pdfs`, which names the options)."""
+        return attaching.import_pdfs(self, paths, **options)
+
+    def resolve_path(self, attachment: AttachmentInfo) -> Path | None:
+        """Where an attachment's file is (None for a URL)."""
+        return attaching.resolve_path(self, attachment)
+
+    def relink(self, attachment_id: int, new_path: Path | str) -> Change:
+        """Point an attachment at its file's new place (one undo step)."""
+        return attaching.relink(self, attachment_id, new_path)
+
+    def relink_by_folder(
+        self,
+        folders: Sequence[Path | str],
+        *,
+        cancel: Callable[[], bool] | None = None,
+        progress: Callable[[int, Path], None] | None = None,
+    ) -> attaching.RelinkReport:
+        """Find missing linked files by name in these folders and relink them (one step)."""
+        return attaching.relink_by_folder(self, folders, cancel=cancel, progress=progress)
+
+    def _follow_names(self, item_ids: Iterable[int]) -> None:
+        """Rename the items' stored files after their metadata changed (or an undo put it
+        back). The edit has committed already: a file that cannot be renamed now keeps its
+        name, is logged, and is renamed at the next edit."""
+        ids = sorted(item_ids)
+        if not ids:
+            return
+        try:
+            report = attaching.sync_stored_names(self, ids)
+        except Exception:  # never lose the edit over a file name
+            log.exception("renaming stored files after an edit of items %s", ids[:10])
+            return
+        for attachment_id, why in report.failed:
+            log.warning("stored file of attachment %s not renamed: %s", attachment_id, why)
 
     # ------------------------------------------------------------------ full text
     # The work is in citelib.library.fulltext (imported when first used: it reads PDFs).
