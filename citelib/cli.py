@@ -14,6 +14,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import time
 import traceback
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -141,11 +142,26 @@ def build_parser() -> argparse.ArgumentParser:
     bak.add_argument("--list", action="store_true", help="list the backups instead")
 
     sub.add_parser("formats", help="list the formats citelib reads and writes")
+
+    idx = sub.add_parser(
+        "index",
+        help="read the text of attached PDFs into the full-text index",
+        description="Index the attachments not yet indexed (or changed since); --fulltext "
+        "searches then find their words.",
+    )
+    idx.add_argument(
+        "--rebuild", action="store_true", help="read every attachment again, from scratch"
+    )
     return p
 
 
 def _add_selection(p: argparse.ArgumentParser) -> None:
     p.add_argument("--search", default="", metavar="Q", help="quick-search query")
+    p.add_argument(
+        "--fulltext",
+        action="store_true",
+        help="the search's words may also be in the items' indexed PDFs (see `citelib index`)",
+    )
     p.add_argument("--tag", action="append", default=[], help="only items with this tag")
     p.add_argument("--collection", help="only items in this collection")
     p.add_argument("--trash", action="store_true", help="the items in the Trash instead")
@@ -502,7 +518,7 @@ def cmd_export(lib: Library, args: argparse.Namespace) -> int:
     fmt = get_format(name)
     if fmt.write is None:
         raise InvalidValue(f"citelib cannot write {fmt.label}")
-    ids = lib.item_ids(args.search, _scope(lib, args), sort="date_added")
+    ids = lib.item_ids(args.search, _scope(lib, args), sort="date_added", fulltext=args.fulltext)
     if not ids and (args.search or args.tag or args.collection or args.trash):
         raise NotFound("no items match; nothing exported")
     items = lib.export_items(ids)
@@ -540,6 +556,7 @@ def cmd_list(lib: Library, args: argparse.Namespace) -> int:
         sort=args.sort,
         descending=args.desc,
         limit=args.limit if args.limit > 0 else None,
+        fulltext=args.fulltext,
     )
     if args.json:
         csljson.write(lib.export_items(ids), sys.stdout)
@@ -621,6 +638,31 @@ def cmd_backup(lib: Library, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_index(lib: Library, args: argparse.Namespace) -> int:
+    if args.rebuild:
+        lib.reindex_fulltext()
+    shown = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        now = time.monotonic()
+        if sys.stderr.isatty() and (now - shown[0] > 0.5 or done == total):
+            shown[0] = now
+            print(f"\rindexing {done:,} of {total:,}", end="", file=sys.stderr, flush=True)
+
+    run = lib.index_fulltext_pending(progress=progress)
+    if sys.stderr.isatty() and run.pending:
+        print(file=sys.stderr)
+    for result in run.failed:
+        record = attaching.file_record(lib, result.attachment_id)
+        where = f"{record.key} ({Path(record.path).name}, item {record.item_key})"
+        print(f"citelib: attachment {where}: {result.error}", file=sys.stderr)
+    print(
+        f"Indexed {run.indexed:,} of {run.pending:,} attachments ({run.pages:,} pages); "
+        f"{len(run.failed):,} could not be read."
+    )
+    return EXIT_FAIL if run.failed else EXIT_OK
+
+
 def cmd_formats(out: TextIO) -> int:
     out.write(f"{'name':<12} {'read':<5} {'write':<5} {'extensions':<18} description\n")
     for f in FORMATS.values():
@@ -641,6 +683,7 @@ COMMANDS = {
     "tag": cmd_tag,
     "check": cmd_check,
     "backup": cmd_backup,
+    "index": cmd_index,
 }
 
 

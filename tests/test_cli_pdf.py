@@ -326,3 +326,39 @@ def test_imported_file_links_are_not_attachments(tmp_path: Path) -> None:
         "No attached file is missing."
     )
     assert stored_files(library) == []
+
+
+def test_index_then_full_text_search_finds_a_word_only_in_a_pdf(
+    library: Path, tmp_path: Path
+) -> None:
+    paper = write_paper(
+        tmp_path / "paper.pdf",
+        Paper(
+            title=["Synthetic indexed paper (not a real reference)"],
+            body=[*ABSTRACT, "https://doi.org/10.9999/synthetic.index"],
+            pages=[["Methods: nothing special."], ["Results: the quokkalike effect."]],
+        ),
+    )
+    run_cli("import", str(paper), library=library, check=True)
+    assert records(library, "--search", "quokkalike") == []
+    done = run_cli("index", library=library, check=True)
+    no_traceback(done)
+    assert done.stdout.strip() == "Indexed 1 of 1 attachments (3 pages); 0 could not be read."
+    found = records(library, "--search", "quokkalike", "--fulltext")
+    assert [r["DOI"] for r in found] == ["10.9999/synthetic.index"]
+    again = run_cli("index", library=library, check=True)  # nothing left to do
+    assert again.stdout.strip() == "Indexed 0 of 0 attachments (0 pages); 0 could not be read."
+    rebuilt = run_cli("index", "--rebuild", library=library, check=True)
+    assert rebuilt.stdout.startswith("Indexed 1 of 1 attachments")
+
+    # a linked file damaged since: named, with the reason, exit 1; the rest stays indexed
+    listed = run_cli("list", "--search", "doi:10.9999/synthetic.index", library=library, check=True)
+    item_key = listed.stdout.split()[0]
+    broken = garbage_pdf(tmp_path / "broken.pdf")
+    run_cli("attach", item_key, str(broken), "--link", library=library, check=True)
+    failed = run_cli("index", library=library)
+    no_traceback(failed)
+    assert failed.returncode == 1
+    assert "broken.pdf" in failed.stderr
+    assert f"item {item_key}" in failed.stderr
+    assert records(library, "--search", "quokkalike", "--fulltext")
