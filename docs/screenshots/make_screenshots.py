@@ -20,7 +20,8 @@ from citelib.cli import load_demo
 from citelib.gui.app import make_application
 from citelib.gui.importing import ImportPreviewDialog, build_preview
 from citelib.gui.mainwindow import MainWindow
-from citelib.gui.views import DUPLICATES
+from citelib.gui.pdfview import Thumbnailer
+from citelib.gui.views import DUPLICATES, LibraryView
 from citelib.library import Library
 from citelib.paths import resources_dir
 
@@ -83,8 +84,50 @@ def main() -> None:
     settle(app)
     save(window.pane, "merge-duplicates.png")
 
+    # A made-up paper (it says so) attached to the review: the item pane's attachments with the
+    # page-1 thumbnail, then its PDF tab.
+    window.sidebar.select_view(LibraryView())
+    settle(app)
+    paper = synthetic_pdf(folder / "synthetic-paper.pdf")
+    lib.attach_file(target, paper)
+    window.table.select_ids([target])
+    settle(app)
+    window.pane.scroll_area.ensureWidgetVisible(window.pane.editor.attachments)
+    for _ in range(100):
+        settle(app, 5)
+        if window.pane.editor.attachments.findChildren(Thumbnailer)[0].isVisible():
+            break
+    settle(app)
+    save(window.pane, "item-attachments.png")
+    window.pane.show_pdf()
+    settle(app, 60)
+    save(window.pane, "pdf-tab.png")
+
     window.close()
     window.close_library()
+
+
+def synthetic_pdf(path: Path) -> Path:
+    """Two pages of made-up text (reportlab, a development dependency), plainly not a paper."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    c.setFont("Helvetica-Bold", 18)
+    c.drawString(60, height - 90, "Synthetic test paper (not a real reference)")
+    c.setFont("Helvetica", 11)
+    c.drawString(60, height - 115, "Made by citelib's screenshot script; nothing in it is real.")
+    y = height - 160
+    for n in range(1, 30):
+        c.drawString(60, y, f"Line {n} of placeholder text standing in for a paper's body.")
+        y -= 16
+    c.showPage()
+    c.setFont("Helvetica", 11)
+    c.drawString(60, height - 90, "Page 2: more placeholder text.")
+    c.showPage()
+    c.save()
+    return path
 
 
 if __name__ == "__main__":
