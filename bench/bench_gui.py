@@ -8,8 +8,15 @@
 - scroll: the table scrolled from top to bottom a page at a time, each step repainted; the
   slowest step is the stall a user would feel.
 - memory: peak RSS of the process with the window open after all of the above.
+- indexing (`--indexing N`, on its own): the window open on a library of N items with N
+  generated PDFs attached (bench_fulltext's, 10 pages each), the quick search in "All Fields &
+  Full Text"; the window's own indexer reads them in its worker thread while a 10 ms timer in
+  the event loop notes how late each tick comes (the longest is the longest freeze a user
+  could feel). Twice: with the window left alone, then (after a rebuild) with a search typed
+  every 450 ms and the table scrolled a page twice in between (an action every 150 ms).
 
     python bench/bench_gui.py 100000
+    python bench/bench_gui.py --indexing 1000
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import CACHE, citelib_cmd, corpus, peak_rss_mib, run_measured
@@ -144,11 +152,131 @@ def in_process(folder: Path) -> dict[str, object]:
     return results
 
 
+def indexing(n: int, pages: int) -> None:
+    """The event loop's lateness while the window's indexer reads n PDFs (see the docstring)."""
+    from bench_fulltext import attach_rows, new_library, pdfs
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+
+    from citelib.gui.app import make_application
+    from citelib.gui.mainwindow import FULLTEXT_MODE, MainWindow
+
+    files = pdfs(n, pages)
+    app = make_application()
+    lib, item_ids = new_library(n)
+    attach_rows(lib, files, item_ids)
+    settings_file = Path(tempfile.mkdtemp()) / "bench.ini"
+    window = MainWindow(lib, settings=QSettings(str(settings_file), QSettings.Format.IniFormat))
+    window.resize(1280, 800)
+    window.show()
+    window.set_search_mode(FULLTEXT_MODE)
+    window.search.setText("car")
+    window.apply_view()
+    indexer, table = window.indexer, window.table
+    queries = ["car", "tumor microenvironment", "exhaustion", "nkg2d relapse", "cd19"]
+
+    def run(busy: bool, start: Callable[[], None]) -> None:
+        late: list[float] = []
+        acted: list[float] = []
+        last = [time.perf_counter()]
+
+        def tick() -> None:
+            now = time.perf_counter()
+            late.append(max(0.0, (now - last[0] - 0.010) * 1000))
+            last[0] = now
+
+        def type_search() -> None:
+            t = time.perf_counter()
+            window.search.setText(queries[len(acted) % len(queries)])
+            window.apply_view()
+            table.viewport().repaint()
+            acted.append((time.perf_counter() - t) * 1000)
+
+        scrolled: list[float] = []
+        steps = [0]
+
+        def act() -> None:  # one user action at a time: a search typed, then two scrolls
+            steps[0] += 1
+            if steps[0] % 3 == 1:
+                type_search()
+                return
+            t = time.perf_counter()
+            bar = table.verticalScrollBar()
+            bar.setValue((bar.value() + bar.pageStep()) % max(bar.maximum(), 1))
+            table.viewport().repaint()
+            scrolled.append((time.perf_counter() - t) * 1000)
+
+        ticker, user = QTimer(), QTimer()
+        ticker.setInterval(10)
+        ticker.timeout.connect(tick)
+        user.setInterval(150)
+        user.timeout.connect(act)
+        loop = QEventLoop()
+        indexer.finished.connect(loop.quit)
+        started = time.perf_counter()
+        ticker.start()
+        if busy:
+            user.start()
+        start()
+        loop.exec()
+        seconds = time.perf_counter() - started
+        ticker.stop()
+        user.stop()
+        indexer.finished.disconnect(loop.quit)
+        done = indexer.last_run
+        assert done is not None
+        worst = max(range(len(late)), key=late.__getitem__)
+        at = sum(late[:worst]) / 1000 + worst * 0.010  # roughly when, from the start
+        late.sort()
+        what = "searching and scrolling" if busy else "left alone"
+        print(
+            f"   window {what}: {done.indexed:,} PDFs ({done.pages:,} pages) in {seconds:.1f} s "
+            f"({done.indexed / seconds:.1f} PDFs/s); event loop late by median "
+            f"{statistics.median(late):.1f} ms, p99 {late[int(len(late) * 0.99)]:.1f} ms, "
+            f"max {late[-1]:.1f} ms at {at:.1f} s ({len(late):,} ticks)"
+        )
+        for name, times in (("a search typed", acted), ("a page scrolled", scrolled)):
+            if times:
+                print(
+                    f"   {name} ({len(times)}): on screen in median "
+                    f"{statistics.median(times):.0f} ms, max {max(times):.0f} ms"
+                )
+
+    settled = time.perf_counter() + 0.5  # the first paint (the indexer's own start is later)
+    while time.perf_counter() < settled:
+        app.processEvents()
+        time.sleep(0.005)
+    print(f"indexing {n:,} PDFs of {pages} pages with the window open ({lib.folder}):")
+    run(False, indexer.start)
+    run(True, indexer.rebuild)
+    alone = []
+    for query in queries * 4:  # the same searches with no indexing going on
+        t = time.perf_counter()
+        window.search.setText(query)
+        window.apply_view()
+        table.viewport().repaint()
+        alone.append((time.perf_counter() - t) * 1000)
+    print(
+        f"   the same searches on the finished index, nothing running: median "
+        f"{statistics.median(alone):.0f} ms, max {max(alone):.0f} ms"
+    )
+    print(f"   peak RSS: {peak_rss_mib():.0f} MiB")
+    window.close()
+    window.close_library()
+    app.processEvents()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("n", type=int, nargs="?", default=100_000)
     ap.add_argument("--runs", type=int, default=5, help="start-up runs (median)")
+    ap.add_argument(
+        "--indexing", type=int, metavar="N", help="only measure indexing N PDFs (see above)"
+    )
+    ap.add_argument("--pages", type=int, default=10, help="pages per PDF for --indexing")
     args = ap.parse_args()
+    if args.indexing:
+        indexing(args.indexing, args.pages)
+        return
     folder = library(args.n)
     starts = start_up(folder, args.runs)
     print(

@@ -516,3 +516,68 @@ def test_enter_and_double_click_activate_the_item(qtbot: QtBot, table: ItemTable
         table.doubleClicked.emit(index)
     assert activated.args == [expected]
     table.doubleClicked.emit(QModelIndex())
+
+
+def test_full_text_mode_marks_the_rows_that_matched_in_their_pdf_page_by_page(
+    qtbot: QtBot, lib: Library, tmp_path: Path, qtmodeltester: object
+) -> None:
+    from citelib.gui.itemtable import FULLTEXT_HIT_ROLE, fulltext_icon, paperclip_icon
+    from citelib.library import attaching
+    from tests.guitools import check_model
+    from tests.pdfmaker import Paper, write_paper
+
+    ids = lib.add_items(synthetic_items(450)).new_ids
+    far = ids[300]  # "Synthetic test item 00300": row 300, on the second page by title
+    near = ids[3]
+    for item_id, n in ((far, 300), (near, 3)):
+        pdf = write_paper(
+            tmp_path / f"paper{n}.pdf",
+            Paper(title=[f"Synthetic paper {n}"], pages=[[f"the quixotic finding {n}"]]),
+        )
+        attaching.attach_file(lib, item_id, pdf)
+    assert lib.index_fulltext_pending().indexed == 2
+    model = ReferenceTableModel(Session(lib))
+    model.set_view("synthetic", Scope())
+    assert model.total() == 450
+    assert model.data(model.index(3, COLUMN["title"]), FULLTEXT_HIT_ROLE) is None  # fields only
+
+    model.set_view("synthetic", Scope(), fulltext=True)
+    assert model.fulltext
+    assert model.total() == 450  # every title matches; two PDFs match too
+    assert model.item_id(3) == near
+    assert model.hit(far) is None  # its page was not read yet
+    near_hit = model.data(model.index(3, COLUMN["title"]), FULLTEXT_HIT_ROLE)
+    assert near_hit is not None
+    assert near_hit.page == 1
+    assert model.item_id(300) == far  # reads the second page...
+    assert model.hit(far) is None  # ...but asks where rows matched only when they are painted
+    far_hit = model.data(model.index(300, COLUMN["title"]), FULLTEXT_HIT_ROLE)
+    assert far_hit == model.hit(far)
+    assert far_hit is not None
+    assert far_hit.page == 1
+    assert far_hit.item_id == far
+    marker = model.data(model.index(300, COLUMN["attachments"]), Qt.ItemDataRole.DecorationRole)
+    assert marker.cacheKey() == fulltext_icon().cacheKey()
+    plain = model.data(model.index(301, COLUMN["attachments"]), Qt.ItemDataRole.DecorationRole)
+    assert plain is None  # no attachment, no marker
+    tip = model.data(model.index(300, COLUMN["attachments"]), Qt.ItemDataRole.ToolTipRole)
+    assert "Found in paper300.pdf, p. 1" in tip
+    check_model(qtmodeltester, model)
+
+    model.set_view("quixotic", Scope(), fulltext=True)  # only in the PDFs
+    assert [model.item_id(r) for r in range(model.rowCount())] == [near, far]
+    assert lib.item_ids("quixotic", Scope(), fulltext=True) == [near, far]
+    assert model.rows_of([far]) == {far: 1}
+    tip = model.data(model.index(1, COLUMN["title"]), Qt.ItemDataRole.ToolTipRole)
+    assert "Found in paper300.pdf, p. 2" in tip
+    assert "<b>quixotic</b>" in tip
+    check_model(qtmodeltester, model)
+
+    model.set_view("quixotic", Scope())  # the default mode: not found
+    assert model.total() == 0
+    attaching.attach_file(lib, ids[5], tmp_path / "paper3.pdf")  # same file on another item
+    model.set_view("synthetic", Scope(), fulltext=True)
+    assert model.data(model.index(5, COLUMN["attachments"]), Qt.ItemDataRole.DecorationRole)
+    assert model.hit(ids[5]) is None  # attached, not indexed yet: the paperclip
+    icon = model.data(model.index(5, COLUMN["attachments"]), Qt.ItemDataRole.DecorationRole)
+    assert icon.cacheKey() == paperclip_icon().cacheKey()

@@ -141,10 +141,12 @@ class Gate:
         self._open = threading.Event()
         original = lib.tags
 
-        def tags(scope: Scope | None = None, query: str = "") -> list[TagInfo]:
+        def tags(
+            scope: Scope | None = None, query: str = "", *, fulltext: bool = False
+        ) -> list[TagInfo]:
             self.calls.append((scope, query, threading.current_thread()))
             assert self._open.wait(30), "the gate was never opened"
-            return original(scope, query)
+            return original(scope, query, fulltext=fulltext)
 
         monkeypatch.setattr(lib, "tags", tags)
 

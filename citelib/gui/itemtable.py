@@ -9,12 +9,19 @@ be found far down, the view's id list is read in a worker thread; deep pages the
 remembered as item ids, so it survives a re-sort, a new search and a change to the library.
 Dragging rows out offers RIS, a plain reference list, a `.ris` file and the item ids (for drops
 onto the sidebar).
+
+In the quick-search mode "All Fields & Full Text" (`set_view(..., fulltext=True)`) words also
+match the indexed text of the items' PDFs; rows on screen then ask `Library.fulltext_hits`
+(a few ms for `HIT_ROWS` rows, asked when the view first paints them) which of them matched
+there, and where: those rows show a magnifier in the attachments column, and the title's
+tooltip names the file and page with a snippet.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import html
 import io
 import json
 import re
@@ -27,7 +34,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -44,6 +51,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QPoint,
+    QRectF,
     QSignalBlocker,
     Qt,
     QTime,
@@ -72,12 +80,19 @@ from citelib.gui.widgets import ITEM_IDS_MIME  # what the sidebar and tag select
 from citelib.library import Change, ItemSummary, Page, Scope
 from citelib.model import ITEM_TYPE_LABELS
 
+if TYPE_CHECKING:
+    from citelib.library.fulltext import FulltextHit
+
 PAGE_SIZE: Final = 200
 CACHED_PAGES: Final = 6  # more than a screenful, so painting never refetches what it shows
 # A long view's id list is read in the background once the view has stood this long (typing
 # in the search box moves on first), so a page deep down costs one look-up by id, not a search
 # walking its OFFSET, by the time the user scrolls.
 IDS_AFTER_MS: Final = 300
+# In full-text mode, where rows matched in their attachments is asked for this many rows at a
+# time, when the view paints the first of them (a screenful is two such runs at the most; a
+# whole page's 200 rows would cost a typed search some 15 ms more).
+HIT_ROWS: Final = 50
 
 RIS_MIME: Final = "application/x-research-info-systems"
 TEXT_MIME: Final = "text/plain"
@@ -89,6 +104,8 @@ _Index = QModelIndex | QPersistentModelIndex
 _DISPLAY: Final = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP: Final = int(Qt.ItemDataRole.ToolTipRole)
 _ALIGNMENT: Final = int(Qt.ItemDataRole.TextAlignmentRole)
+# A row's FulltextHit (None: no match in its attachments' text, or not in full-text mode).
+FULLTEXT_HIT_ROLE: Final = int(Qt.ItemDataRole.UserRole) + 1
 _ROW_FLAGS: Final = (
     Qt.ItemFlag.ItemIsEnabled
     | Qt.ItemFlag.ItemIsSelectable
@@ -211,6 +228,65 @@ def paperclip_icon() -> QIcon:
     return _PAPERCLIP_ICON[0]
 
 
+_MAGNIFIER_ICON: list[QIcon] = []
+
+
+def fulltext_icon() -> QIcon:
+    """A magnifier over a page, drawn once: the item matched in its attachments' text."""
+    if not _MAGNIFIER_ICON:
+        if QGuiApplication.instance() is None:
+            return QIcon()
+        pixmap = QPixmap(32, 32)  # drawn at twice the size: crisp on high-DPI screens too
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        page = QPainterPath()
+        page.moveTo(13.0, 29.0)
+        page.lineTo(4.0, 29.0)
+        page.lineTo(4.0, 3.0)
+        page.lineTo(16.0, 3.0)
+        page.lineTo(22.0, 9.0)
+        page.lineTo(22.0, 12.0)
+        page.lineTo(13.0, 29.0)
+        ink = QPen(QColor("#4f5b6a"), 2.6)
+        ink.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(ink)
+        painter.setBrush(QColor("#ffffff"))  # a white page: it shows on a selected row too
+        painter.drawPath(page)
+        for y, right in ((10, 15), (15, 11), (20, 9)):
+            painter.drawLine(8, y, right, y)
+        lens = QPen(QColor("#d9480f"), 3.6)
+        lens.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(lens)
+        painter.setBrush(QColor("#fff4e6"))
+        painter.drawEllipse(QRectF(11.5, 12.5, 12.0, 12.0))
+        painter.drawLine(22, 23, 29, 30)
+        painter.end()
+        icon = QIcon(pixmap)
+        icon.addPixmap(pixmap, QIcon.Mode.Selected)  # not tinted on a selected row
+        _MAGNIFIER_ICON.append(icon)
+    return _MAGNIFIER_ICON[0]
+
+
+def hit_tooltip(title: str, hit: FulltextHit, file_name: str) -> str:
+    """A row's tooltip when its attachment text matched: the title, where it matched and the
+    snippet with the matched words in bold (rich text, every piece of user text escaped)."""
+    where = f"Found in {html.escape(file_name or 'an attachment')}"
+    if hit.page is not None:
+        where += f", p. {hit.page}"
+    parts: list[str] = []
+    at = 0
+    for start, end in hit.highlights:
+        if start < at or end > len(hit.snippet):
+            continue
+        parts.append(html.escape(hit.snippet[at:start]))
+        parts.append(f"<b>{html.escape(hit.snippet[start:end])}</b>")
+        at = end
+    parts.append(html.escape(hit.snippet[at:]))
+    head = f"<p>{html.escape(title)}</p>" if title else ""
+    return f"<qt>{head}<p><i>{where}:</i><br>{''.join(parts)}</p></qt>"
+
+
 def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
     """Sorted rows as (first, last) runs of consecutive rows."""
     runs: list[tuple[int, int]] = []
@@ -242,11 +318,17 @@ class ReferenceTableModel(QAbstractTableModel):
         self._session = session
         self._query = ""
         self._scope: Scope | None = Scope()
+        self._fulltext = False
         self._sort_column = TITLE_COLUMN
         self._descending = False
         self._failure: str | None = None
         self._total = 0
         self._pages: OrderedDict[int, list[ItemSummary]] = OrderedDict()
+        # full-text mode: where the rows of the cached pages matched in their attachments
+        self._hits: dict[int, FulltextHit] = {}
+        self._hit_runs: set[int] = set()  # which runs of HIT_ROWS rows were asked about
+        self._want_hits = False  # full-text mode with words to look for
+        self._file_names: dict[int, str] = {}  # attachment id -> its title, for tooltips
         self._ids: list[int] | None = None  # every id of the view in order, made on demand
         self._row_by_id: dict[int, int] | None = None
         self._ids_job: Future[list[int]] | None = None
@@ -272,6 +354,11 @@ class ReferenceTableModel(QAbstractTableModel):
         return self._scope
 
     @property
+    def fulltext(self) -> bool:
+        """The quick search is in the mode "All Fields & Full Text"."""
+        return self._fulltext
+
+    @property
     def sort_column(self) -> int:
         return self._sort_column
 
@@ -279,8 +366,10 @@ class ReferenceTableModel(QAbstractTableModel):
     def sort_order(self) -> Qt.SortOrder:
         return Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
 
-    def set_view(self, query: str, scope: Scope | None) -> None:
-        """Show the items of `scope` (None: every item, trashed or not) matching `query`."""
+    def set_view(self, query: str, scope: Scope | None, *, fulltext: bool = False) -> None:
+        """Show the items of `scope` (None: every item, trashed or not) matching `query`;
+        with `fulltext`, words also match the indexed text of their attachments."""
+        self._fulltext = fulltext
         self._show(query, scope, self._sort_column, self._descending, announce=True)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -316,6 +405,7 @@ class ReferenceTableModel(QAbstractTableModel):
                 descending=descending,
                 offset=page * PAGE_SIZE,
                 limit=PAGE_SIZE,
+                fulltext=self._fulltext,
             )
         except QueryError as e:
             failure, found = str(e), Page([], 0)
@@ -329,6 +419,9 @@ class ReferenceTableModel(QAbstractTableModel):
         self._failure = failure
         self._total = found.total
         self._pages = OrderedDict({page: found.rows} if found.rows else {})
+        self._want_hits = self._fulltext and failure is None and bool(query.strip())
+        self._forget_hits()
+        self._file_names.clear()
         self._forget_ids()
         self.endResetModel()
         if failure is not None:
@@ -373,6 +466,7 @@ class ReferenceTableModel(QAbstractTableModel):
                 ]
             fresh[page_no] = page.rows
         self._pages = fresh
+        self._forget_hits()  # asked again as the rows are painted
         if reading:
             self._start_reading_ids()
         last_column = len(COLUMNS) - 1
@@ -397,6 +491,10 @@ class ReferenceTableModel(QAbstractTableModel):
     def cached_rows(self) -> int:
         """How many item summaries the model holds now (at most CACHED_PAGES pages)."""
         return sum(len(rows) for rows in self._pages.values())
+
+    def all_ids(self) -> list[int]:
+        """Every id the view shows, in order (read when not known yet)."""
+        return list(self._all_ids())
 
     def item_id(self, row: int) -> int | None:
         summary = self._summary(row)
@@ -450,6 +548,7 @@ class ReferenceTableModel(QAbstractTableModel):
             self._scope,
             sort=COLUMNS[self._sort_column].sort or "title",
             descending=self._descending,
+            fulltext=self._fulltext,
         )
 
     def _start_reading_ids(self) -> None:
@@ -495,7 +594,8 @@ class ReferenceTableModel(QAbstractTableModel):
             return True  # no Scope can say "trashed or not": assume it does
         wanted = set(ids) if scope.ids is None else set(ids) & set(scope.ids)
         try:
-            return self._session.lib.count(self._query, replace(scope, ids=tuple(wanted))) > 0
+            narrowed = replace(scope, ids=tuple(wanted))
+            return self._session.lib.count(self._query, narrowed, fulltext=self._fulltext) > 0
         except Exception:
             return True  # rows_of will tell, reading the id list
 
@@ -532,7 +632,11 @@ class ReferenceTableModel(QAbstractTableModel):
             self._schedule_refresh()
         self._pages[page_no] = rows
         while len(self._pages) > CACHED_PAGES:
-            self._pages.popitem(last=False)
+            gone_no, gone = self._pages.popitem(last=False)
+            for summary in gone:
+                self._hits.pop(summary.id, None)
+            first = gone_no * PAGE_SIZE // HIT_ROWS
+            self._hit_runs.difference_update(range(first, first + PAGE_SIZE // HIT_ROWS))
         return rows
 
     def _fetch(self, page_no: int) -> Page | None:
@@ -548,10 +652,50 @@ class ReferenceTableModel(QAbstractTableModel):
                 descending=self._descending,
                 offset=page_no * PAGE_SIZE,
                 limit=PAGE_SIZE,
+                fulltext=self._fulltext,
             )
         except Exception as e:  # never raised into a paint, nor a message box shown in one
             QTimer.singleShot(0, partial(self._session.report, "Read items", e))
             return None
+
+    def _forget_hits(self) -> None:
+        self._hits = {}
+        self._hit_runs = set()
+
+    def _hit(self, row: int, summary: ItemSummary) -> FulltextHit | None:
+        """Where the item in `row` matched in its attachments' text; the first time a row of
+        its run of HIT_ROWS rows asks, the run's matches are read (one call, a few ms)."""
+        if not self._want_hits or summary.attachments <= 0:
+            return None
+        run = row // HIT_ROWS
+        if run not in self._hit_runs:
+            self._hit_runs.add(run)
+            page = self._pages.get(row // PAGE_SIZE, [])
+            start = run * HIT_ROWS % PAGE_SIZE
+            ids = [s.id for s in page[start : start + HIT_ROWS] if s.attachments > 0]
+            if ids:
+                try:
+                    self._hits.update(self._session.lib.fulltext_hits(ids, self._query))
+                except Exception as e:  # the rows still show, without their markers
+                    report = partial(self._session.report, "Find matches in attachments", e)
+                    QTimer.singleShot(0, report)
+        return self._hits.get(summary.id)
+
+    def hit(self, item_id: int) -> FulltextHit | None:
+        """Where a row already painted matched in its attachments' text (full-text mode)."""
+        return self._hits.get(item_id)
+
+    def _file_name(self, attachment_id: int, item_id: int) -> str:
+        name = self._file_names.get(attachment_id)
+        if name is None:
+            try:
+                found = self._session.lib.attachments(item_id)
+            except Exception:
+                found = []
+            for a in found:
+                self._file_names[a.id] = a.title or Path(a.path or "").name
+            name = self._file_names.setdefault(attachment_id, "")
+        return name
 
     # ------------------------------------------------------------------ Qt model
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -561,20 +705,35 @@ class ReferenceTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(COLUMNS)
 
     def data(self, index: _Index, role: int = _DISPLAY) -> Any:
-        if role != _DISPLAY and role != _TOOLTIP and role != _ALIGNMENT and role != _DECORATION:
+        if (
+            role != _DISPLAY
+            and role != _TOOLTIP
+            and role != _ALIGNMENT
+            and role != _DECORATION
+            and role != FULLTEXT_HIT_ROLE
+        ):
             return None
         summary = self._summary(index.row())  # an invalid index has row -1
         if summary is None:
             return None
         column = COLUMNS[index.column()]
-        if role == _DECORATION:
-            if index.column() == ATTACHMENTS_COLUMN and summary.attachments > 0:
-                return paperclip_icon()
-            return None
         if role == _DISPLAY:
             return column.text(summary)
+        if role == _DECORATION:
+            if index.column() == ATTACHMENTS_COLUMN and summary.attachments > 0:
+                hit = self._hit(index.row(), summary)
+                return paperclip_icon() if hit is None else fulltext_icon()
+            return None
         if role == _TOOLTIP:
+            hit = self._hit(index.row(), summary)
+            if hit is not None and (
+                index.column() == TITLE_COLUMN or index.column() == ATTACHMENTS_COLUMN
+            ):
+                name = self._file_name(hit.attachment_id, summary.id)
+                return hit_tooltip(summary.title, hit, name)
             return None if column.tooltip is None else column.tooltip(summary)
+        if role == FULLTEXT_HIT_ROLE:
+            return self._hit(index.row(), summary)
         return column.alignment
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
@@ -826,7 +985,7 @@ class ItemTable(QTableView):
 
     def _view_key(self) -> tuple[object, ...]:
         model = self.reference_model
-        return (model.query, model.scope, model.sort_column, model.sort_order)
+        return (model.query, model.scope, model.fulltext, model.sort_column, model.sort_order)
 
     def _remember_selection(self) -> None:
         if self._to_restore is not None:

@@ -14,12 +14,18 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
+    QActionGroup,
     QCloseEvent,
+    QColor,
     QDragEnterEvent,
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QIcon,
     QKeySequence,
+    QPainter,
+    QPen,
+    QPixmap,
     QShortcut,
 )
 from PySide6.QtWidgets import (
@@ -39,11 +45,13 @@ from PySide6.QtWidgets import (
 
 from citelib import __version__
 from citelib.library import Change, Library, Scope
+from citelib.library.fulltext import IndexRun
 from citelib.model import Item
 
 from . import exporting, importing, pdfimport
+from .indexing import AT_START_MS, FulltextIndexer, IndexingStatus, run_changed_results
 from .itempane import ItemPane
-from .itemtable import COLUMNS, ItemTable
+from .itemtable import COLUMNS, ItemTable, fulltext_icon
 from .session import Session, log_error
 from .sidebar import Sidebar
 from .views import LibraryView
@@ -58,11 +66,38 @@ HEADER_KEY = "table/header"
 SIDEBAR_KEY = "sidebar/splitter"
 EXPANDED_KEY = "sidebar/expanded"  # per library: "sidebar/expanded/<digest of its folder>"
 RECENT_KEY = "library/recent"
+SEARCH_MODE_KEY = "search/mode"
+FIELDS_MODE = "fields"  # "All Fields & Tags"
+FULLTEXT_MODE = "fulltext"  # "All Fields & Full Text"
+SEARCH_MODES = {
+    FIELDS_MODE: ("All Fields && Tags", "Search all fields and tags   (Ctrl+F)"),
+    FULLTEXT_MODE: ("All Fields && Full Text", "Search all fields and full text   (Ctrl+F)"),
+}
 LIBRARY_FILE = "library.sqlite"
 
 
 def _library_key(prefix: str, folder: Path) -> str:
     return f"{prefix}/{hashlib.sha1(str(folder).encode()).hexdigest()[:16]}"
+
+
+_MAGNIFIER: list[QIcon] = []
+
+
+def magnifier_icon() -> QIcon:
+    """The quick search's mode button in "All Fields & Tags": a magnifier, drawn once."""
+    if not _MAGNIFIER:
+        pixmap = QPixmap(32, 32)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(QColor("#5f6b7a"), 3.0)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.drawEllipse(5, 5, 15, 15)
+        painter.drawLine(19, 19, 27, 27)
+        painter.end()
+        _MAGNIFIER.append(QIcon(pixmap))
+    return _MAGNIFIER[0]
 
 
 def recent_libraries(settings: QSettings) -> list[Path]:
@@ -123,7 +158,6 @@ class MainWindow(QMainWindow):
 
         self.search = QLineEdit(self)
         self.search.setObjectName("quickSearch")
-        self.search.setPlaceholderText("Search all fields and tags   (Ctrl+F)")
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(320)
         self._search_timer = QTimer(self)
@@ -133,6 +167,9 @@ class MainWindow(QMainWindow):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self.apply_view)
 
+        self.indexer = FulltextIndexer(self.session, self)
+        self.indexing_status = IndexingStatus(self.indexer, self)
+        self.statusBar().addPermanentWidget(self.indexing_status)
         self.count_label = QLabel(self)
         self.count_label.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addPermanentWidget(self.count_label)
@@ -148,6 +185,9 @@ class MainWindow(QMainWindow):
         self.table.viewport().installEventFilter(self)
         self.apply_view()
         self._update_history_actions()
+        # PDFs attached while the app was closed (or by the command line), a run cancelled at
+        # the last close: read once the window has painted its rows
+        self.indexer.schedule(AT_START_MS)
 
     # ------------------------------------------------------------------ building
     def _action(
@@ -220,6 +260,24 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(True)
         self.about_action = a("&About citelib", self.about)
+        self.rebuild_index_action = a(
+            "Rebuild &Full-Text Index…",
+            self.rebuild_fulltext_index,
+            tip="Read the text of every PDF again",
+        )
+        self.search_mode_group = QActionGroup(self)
+        self.search_mode_actions: dict[str, QAction] = {}
+        for mode, (text, _placeholder) in SEARCH_MODES.items():
+            action = QAction(text, self.search_mode_group)
+            action.setCheckable(True)
+            action.setData(mode)
+            action.triggered.connect(lambda _checked=False, m=mode: self.set_search_mode(m))
+            self.search_mode_actions[mode] = action
+        self.search_mode_actions[FIELDS_MODE].setStatusTip("Search the items' fields and tags")
+        self.search_mode_actions[FULLTEXT_MODE].setStatusTip(
+            "Search the items' fields, tags and the text of their PDFs"
+        )
+        self._search_mode = FIELDS_MODE
         self.tag_shortcuts = []
         for n in range(1, 10):
             shortcut = QShortcut(QKeySequence(str(n)), self.table)
@@ -253,7 +311,11 @@ class MainWindow(QMainWindow):
         view = bar.addMenu("&View")
         view.addActions([self.toggle_sidebar_action, self.toggle_pane_action])
         view.addSeparator()
+        self.search_mode_menu = view.addMenu("Search &Mode")
+        self.search_mode_menu.addActions(self.search_mode_group.actions())
         view.addAction(self.save_search_action)
+        tools = bar.addMenu("&Tools")
+        tools.addAction(self.rebuild_index_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
 
@@ -289,8 +351,17 @@ class MainWindow(QMainWindow):
         spacer = QWidget(bar)
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
+        self.search_mode_button = QToolButton(bar)
+        self.search_mode_button.setObjectName("searchMode")
+        self.search_mode_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.search_mode_button.setAutoRaise(True)
+        mode_menu = QMenu(self.search_mode_button)
+        mode_menu.addActions(self.search_mode_group.actions())
+        self.search_mode_button.setMenu(mode_menu)
+        bar.addWidget(self.search_mode_button)
         bar.addWidget(self.search)
         self.addToolBar(bar)
+        self._show_search_mode()
 
     def _connect(self) -> None:
         self.sidebar.view_changed.connect(self._view_changed)
@@ -304,6 +375,7 @@ class MainWindow(QMainWindow):
         model = self.table.reference_model
         model.count_changed.connect(lambda _n: self._update_counts())
         model.query_failed.connect(lambda why: self.statusBar().showMessage(f"Search: {why}", 5000))
+        self.indexer.finished.connect(self._indexing_done)
         self.session.changed.connect(self._library_changed)
         self.session.failed.connect(self._show_failure)
         self.session.history_changed.connect(self._update_history_actions)
@@ -323,6 +395,31 @@ class MainWindow(QMainWindow):
     def current_query(self) -> str:
         return self.current_view().search_text(self.search.text())
 
+    def search_mode(self) -> str:
+        """`fields` ("All Fields & Tags") or `fulltext` ("All Fields & Full Text")."""
+        return self._search_mode
+
+    def set_search_mode(self, mode: str) -> None:
+        """Search in that mode from now on (remembered); the view follows at once."""
+        if mode not in SEARCH_MODES:
+            return
+        changed = mode != self._search_mode
+        self._search_mode = mode
+        self.settings.setValue(SEARCH_MODE_KEY, mode)
+        self._show_search_mode()
+        if changed:
+            self.apply_view()
+
+    def _show_search_mode(self) -> None:
+        mode = self._search_mode
+        self.search_mode_actions[mode].setChecked(True)
+        text, placeholder = SEARCH_MODES[mode]
+        self.search.setPlaceholderText(placeholder)
+        button = self.search_mode_button
+        button.setIcon(fulltext_icon() if mode == FULLTEXT_MODE else magnifier_icon())
+        button.setToolTip(f"Search mode: {text.replace('&&', '&')}")
+        button.setAccessibleName(f"Search mode: {text.replace('&&', '&')}")
+
     def apply_view(self) -> None:
         """Show what the sidebar, the tags and the search box ask for."""
         self._search_timer.stop()
@@ -331,8 +428,9 @@ class MainWindow(QMainWindow):
             self._find_duplicates()
         scope = self.current_scope()
         query = self.current_query()
-        self.table.reference_model.set_view(query, scope)
-        self.sidebar.set_tag_scope(scope, query)
+        fulltext = self._search_mode == FULLTEXT_MODE
+        self.table.reference_model.set_view(query, scope, fulltext=fulltext)
+        self.sidebar.set_tag_scope(scope, query, fulltext)
         in_trash = view.kind == "trash"
         self.restore_action.setEnabled(in_trash)
         self.trash_action.setText("&Delete Permanently…" if in_trash else "&Move to Trash")
@@ -402,6 +500,35 @@ class MainWindow(QMainWindow):
             if self.current_view().kind == "duplicates":
                 self._find_duplicates()
         self._update_counts()
+
+    def _indexing_done(self, run: object) -> None:
+        """A run of the indexer ended: a full-text search may find more now."""
+        if not isinstance(run, IndexRun):
+            return
+        if run.indexed or run.failed:
+            text = f"Indexed {plural(run.indexed, 'PDF')}"
+            if run.failed:
+                text += f"; {plural(len(run.failed), 'file')} could not be read"
+            if run.cancelled:
+                text += " (stopped before the end)"
+            self.statusBar().showMessage(text, 6000)
+        model = self.table.reference_model
+        if model.fulltext and model.query.strip() and run_changed_results(run):
+            model.refresh()
+            self.sidebar.tag_selector.refresh()
+
+    def rebuild_fulltext_index(self) -> None:
+        """Tools > Rebuild Full-Text Index: forget the indexed text and read every PDF again
+        (in the background; until it is done, a full-text search finds less)."""
+        if confirm(
+            self,
+            "Rebuild Full-Text Index",
+            "Read the text of every PDF in the library again?",
+            "The index is rebuilt in the background; until it is done, searches in "
+            "All Fields & Full Text find only the PDFs read so far.",
+            "Rebuild Index",
+        ):
+            self.indexer.rebuild()
 
     def _update_counts(self) -> None:
         total = self.table.reference_model.total()
@@ -557,6 +684,11 @@ class MainWindow(QMainWindow):
 
     def export_shown(self) -> None:
         model = self.table.reference_model
+        if model.fulltext and model.query.strip():  # a Selection's query has no full-text mode
+            ids = model.all_ids()
+            name = self.current_view().name
+            self._export(exporting.Selection(ids=tuple(ids), name=name, count=len(ids)))
+            return
         column = COLUMNS[model.sort_column]
         selection = exporting.Selection(
             query=model.query,
@@ -810,6 +942,10 @@ class MainWindow(QMainWindow):
         sidebar = s.value(SIDEBAR_KEY)
         if isinstance(sidebar, QByteArray | bytes):
             self.sidebar.restore_splitter_state(bytes(QByteArray(sidebar).data()))
+        mode = s.value(SEARCH_MODE_KEY)
+        if isinstance(mode, str) and mode in SEARCH_MODES:
+            self._search_mode = mode
+            self._show_search_mode()
         expanded = s.value(_library_key(EXPANDED_KEY, self.lib.folder))
         if isinstance(expanded, list):
             self.sidebar.restore_expanded([int(x) for x in expanded if str(x).isdigit()])
@@ -823,6 +959,7 @@ class MainWindow(QMainWindow):
         s.setValue(STATE_KEY, self.saveState())
         s.setValue(SPLITTER_KEY, self.splitter.saveState())
         s.setValue(HEADER_KEY, QByteArray(self.table.header_state()))
+        s.setValue(SEARCH_MODE_KEY, self._search_mode)
         s.setValue(SIDEBAR_KEY, QByteArray(self.sidebar.splitter_state()))
         s.setValue(
             _library_key(EXPANDED_KEY, self.lib.folder),
@@ -834,6 +971,7 @@ class MainWindow(QMainWindow):
         self.pane.commit_pending()
         if self.save_on_close:
             self.save_settings()
+        self.indexer.shutdown()  # stops before its next page; what was read is kept
         super().closeEvent(event)
 
     def close_library(self) -> None:

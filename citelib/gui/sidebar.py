@@ -679,10 +679,11 @@ class Sidebar(QWidget):
     def clear_tag_selection(self) -> None:
         self.tag_selector.clear_selection()
 
-    def set_tag_scope(self, scope: Scope | None, query: str) -> None:
-        """Show the tags of the items the table shows (`scope` and the quick-search `query`)
-        with their counts; they arrive from a worker (see TagSelector)."""
-        self.tag_selector.set_scope(scope, query)
+    def set_tag_scope(self, scope: Scope | None, query: str, fulltext: bool = False) -> None:
+        """Show the tags of the items the table shows (`scope` and the quick-search `query`,
+        in the mode "All Fields & Full Text" when `fulltext`) with their counts; they arrive
+        from a worker (see TagSelector)."""
+        self.tag_selector.set_scope(scope, query, fulltext)
 
     # ------------------------------------------------------------------ settings
     def splitter_state(self) -> bytes:

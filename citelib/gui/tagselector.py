@@ -407,10 +407,17 @@ class TagCounts:
     elsewhere: dict[str, TagInfo | None]
 
 
-def read_tags(lib: Library, scope: Scope | None, query: str, selected: Sequence[str]) -> TagCounts:
-    """The tags of the items in `scope` matching `query` (run in a worker: the slow part). For
-    the whole library one query answers both questions."""
-    tags = lib.tags(scope, query)
+def read_tags(
+    lib: Library,
+    scope: Scope | None,
+    query: str,
+    selected: Sequence[str],
+    fulltext: bool = False,
+) -> TagCounts:
+    """The tags of the items in `scope` matching `query` (run in a worker: the slow part), in
+    the quick search's mode "All Fields & Full Text" when `fulltext`. For the whole library one
+    query answers both questions."""
+    tags = lib.tags(scope, query, fulltext=fulltext)
     names = {t.name for t in tags}
     missing = [n for n in selected if n not in names]
     if not missing:
@@ -438,6 +445,7 @@ class TagSelector(QWidget):
         self._session = session
         self._scope: Scope | None = None
         self._query = ""
+        self._fulltext = False
         self._selected: list[str] = []
         self._loader = LatestOnly(self)
         self._loader.finished.connect(self._show)
@@ -508,14 +516,16 @@ class TagSelector(QWidget):
     def clear_selection(self) -> None:
         self.set_selected_tags(())
 
-    def set_scope(self, scope: Scope | None, query: str = "") -> None:
+    def set_scope(self, scope: Scope | None, query: str = "", fulltext: bool = False) -> None:
         """Show the tags of the items the table shows: those in `scope` (None: the whole
-        library) matching the quick-search `query`, with their counts. They arrive later (see
-        `refresh`); nothing is read again when neither changed."""
+        library) matching the quick-search `query` (with `fulltext`, also in their attachments'
+        text), with their counts. They arrive later (see `refresh`); nothing is read again when
+        none of them changed."""
         query = query.strip()
-        if (scope, query) == (self._scope, self._query):
+        fulltext = fulltext and bool(query)
+        if (scope, query, fulltext) == (self._scope, self._query, self._fulltext):
             return
-        self._scope, self._query = scope, query
+        self._scope, self._query, self._fulltext = scope, query, fulltext
         self.refresh()
 
     def scope(self) -> Scope | None:
@@ -527,9 +537,9 @@ class TagSelector(QWidget):
     def refresh(self) -> None:
         """Read the tags again, off the GUI thread; the tags shown stay until they arrive.
         A selected tag that no longer exists is then deselected."""
-        lib, scope, query = self._session.lib, self._scope, self._query
+        lib, scope, query, fulltext = self._session.lib, self._scope, self._query, self._fulltext
         selected = tuple(self._selected)
-        self._loader.request(lambda: read_tags(lib, scope, query, selected))
+        self._loader.request(lambda: read_tags(lib, scope, query, selected, fulltext))
 
     def is_loading(self) -> bool:
         """Tags were asked for and have not arrived yet."""
