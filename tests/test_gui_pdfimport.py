@@ -152,3 +152,30 @@ def test_split_and_summary() -> None:
     assert pdfs == [Path("a.PDF"), Path("c.pdf")]
     assert others == [Path("b.ris")]
     assert summary(PdfImportReport()) == "PDFs: nothing imported."
+
+
+def test_with_store_copies_off_dropped_files_are_linked_and_the_choice_is_kept(
+    window: MainWindow, qtbot: QtBot, lib: Library, tmp_path: Path
+) -> None:
+    window.store_copies_action.trigger()  # off
+    assert window.attach_mode() == "linked"
+    assert window.pane.drop_mode == "linked"
+    pdf = paper_pdf(tmp_path / "kept-here.pdf", 3)
+    drop(window, [pdf], outside_rows(window))
+    finished(window, qtbot)
+    [item_id] = lib.item_ids("doi:10.9999/synthetic.0003")
+    [attachment] = lib.attachments(item_id)
+    assert attachment.kind == "linked"
+    assert attachment.path == str(pdf)
+    assert not any((lib.folder / "files").rglob("*.pdf"))
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"%PDF-1.4 synthetic, not a real paper")
+    drop(window, [other], on_row(window, 0))
+    row_item = window.table.reference_model.item_id(0)
+    assert row_item is not None
+    qtbot.waitUntil(lambda: any(a.path == str(other) for a in lib.attachments(row_item)))
+    again = MainWindow(lib, settings=window.settings)
+    qtbot.addWidget(again)
+    assert not again.store_copies_action.isChecked()
+    assert again.attach_mode() == "linked"
+    again.close()

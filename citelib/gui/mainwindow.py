@@ -44,11 +44,11 @@ from PySide6.QtWidgets import (
 )
 
 from citelib import __version__
-from citelib.library import Change, Library, Scope
+from citelib.library import Change, Library, Scope, attaching
 from citelib.library.fulltext import IndexRun
 from citelib.model import Item
 
-from . import exporting, importing, pdfimport
+from . import exporting, importing, pdfimport, relinking
 from .indexing import AT_START_MS, FulltextIndexer, IndexingStatus, run_changed_results
 from .itempane import ItemPane
 from .itemtable import COLUMNS, ItemTable, fulltext_icon
@@ -66,6 +66,7 @@ HEADER_KEY = "table/header"
 SIDEBAR_KEY = "sidebar/splitter"
 EXPANDED_KEY = "sidebar/expanded"  # per library: "sidebar/expanded/<digest of its folder>"
 RECENT_KEY = "library/recent"
+STORE_COPIES_KEY = "attachments/store_copies"
 SEARCH_MODE_KEY = "search/mode"
 FIELDS_MODE = "fields"  # "All Fields & Tags"
 FULLTEXT_MODE = "fulltext"  # "All Fields & Full Text"
@@ -141,6 +142,7 @@ class MainWindow(QMainWindow):
         self.last_import: importing.ImportFlow | None = None
         self.last_export: exporting.ExportFlow | None = None
         self.last_pdf_import: pdfimport.PdfImportFlow | None = None
+        self.last_relink: relinking.RelinkFlow | None = None
         self.save_on_close = True
 
         self.sidebar = Sidebar(self.session, self)
@@ -260,6 +262,18 @@ class MainWindow(QMainWindow):
             action.setCheckable(True)
             action.setChecked(True)
         self.about_action = a("&About citelib", self.about)
+        self.store_copies_action = a(
+            "&Store Copies of Added Files",
+            self._store_copies_changed,
+            tip="Copy dropped and imported files into the library folder (off: link to them)",
+        )
+        self.store_copies_action.setCheckable(True)
+        self.store_copies_action.setChecked(True)
+        self.find_missing_action = a(
+            "Find &Missing Files…",
+            self.find_missing_files,
+            tip="Look for moved linked files in a folder and relink them",
+        )
         self.rebuild_index_action = a(
             "Rebuild &Full-Text Index…",
             self.rebuild_fulltext_index,
@@ -315,6 +329,9 @@ class MainWindow(QMainWindow):
         self.search_mode_menu.addActions(self.search_mode_group.actions())
         view.addAction(self.save_search_action)
         tools = bar.addMenu("&Tools")
+        tools.addAction(self.store_copies_action)
+        tools.addAction(self.find_missing_action)
+        tools.addSeparator()
         tools.addAction(self.rebuild_index_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -517,6 +534,20 @@ class MainWindow(QMainWindow):
             model.refresh()
             self.sidebar.tag_selector.refresh()
 
+    def attach_mode(self) -> attaching.Mode:
+        """How files dropped or imported are added (Tools > Store Copies of Added Files)."""
+        return "stored" if self.store_copies_action.isChecked() else "linked"
+
+    def _store_copies_changed(self) -> None:
+        self.pane.drop_mode = self.attach_mode()
+        self.settings.setValue(STORE_COPIES_KEY, self.store_copies_action.isChecked())
+
+    def find_missing_files(self) -> None:
+        flow = relinking.find_missing_files(self.session, self)
+        if flow is not None:
+            self.last_relink = flow
+            flow.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
     def rebuild_fulltext_index(self) -> None:
         """Tools > Rebuild Full-Text Index: forget the indexed text and read every PDF again
         (in the background; until it is done, a full-text search finds less)."""
@@ -587,7 +618,7 @@ class MainWindow(QMainWindow):
             self._import_pdfs(pdfs, target)
 
     def _import_pdfs(self, pdfs: list[Path], target: int | None) -> None:
-        flow = pdfimport.import_pdfs(self.session, pdfs, self, target)
+        flow = pdfimport.import_pdfs(self.session, pdfs, self, target, self.attach_mode())
         self.last_pdf_import = flow
         flow.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
 
@@ -912,7 +943,7 @@ class MainWindow(QMainWindow):
         return target, attach, [p for p in paths if importing.is_reference_file(p)]
 
     def _attach_dropped(self, item_id: int, paths: list[Path]) -> None:
-        done = pdfimport.attach_dropped(self.session, item_id, paths)
+        done = pdfimport.attach_dropped(self.session, item_id, paths, self.attach_mode())
         if done:
             self.statusBar().showMessage(f"Attached {plural(len(done), 'file')}.", 6000)
 
@@ -946,6 +977,10 @@ class MainWindow(QMainWindow):
         if isinstance(mode, str) and mode in SEARCH_MODES:
             self._search_mode = mode
             self._show_search_mode()
+        store = s.value(STORE_COPIES_KEY)
+        if store is not None:
+            self.store_copies_action.setChecked(str(store).lower() not in ("false", "0"))
+            self.pane.drop_mode = self.attach_mode()
         expanded = s.value(_library_key(EXPANDED_KEY, self.lib.folder))
         if isinstance(expanded, list):
             self.sidebar.restore_expanded([int(x) for x in expanded if str(x).isdigit()])

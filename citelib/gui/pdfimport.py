@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from citelib.library import Change
-from citelib.library.attaching import PdfImportReport, PdfOutcome, attach_file
+from citelib.library.attaching import Mode, PdfImportReport, PdfOutcome, attach_file
 from citelib.library.attaching import import_pdfs as import_pdf_files
 
 from .session import Session
@@ -92,6 +92,7 @@ class PdfImportFlow(Flow):
         paths: Sequence[Path],
         parent: QWidget | None = None,
         collection: int | None = None,
+        mode: Mode = "stored",
     ) -> None:
         super().__init__(parent)
         self.session = session
@@ -102,6 +103,7 @@ class PdfImportFlow(Flow):
             lambda progress: import_pdf_files(
                 lib,
                 self.paths,
+                mode=mode,
                 collection=collection,
                 progress=progress,
                 cancel=lambda: worker.cancelled,
@@ -158,19 +160,25 @@ def import_pdfs(
     paths: Sequence[Path],
     parent: QWidget | None = None,
     collection: int | None = None,
+    mode: Mode = "stored",
 ) -> PdfImportFlow:
-    """Start importing these PDFs; the flow, already running."""
-    flow = PdfImportFlow(session, paths, parent, collection)
+    """Start importing these PDFs (stored copies, or links with `mode="linked"`); the flow,
+    already running."""
+    flow = PdfImportFlow(session, paths, parent, collection, mode)
     flow.start()
     return flow
 
 
-def attach_dropped(session: Session, item_id: int, paths: Sequence[Path]) -> list[Change]:
-    """Attach files dropped on an item's row (stored copies), each its own undo step; the
-    changes made (a file refused, say attached twice, is reported and skipped)."""
+def attach_dropped(
+    session: Session, item_id: int, paths: Sequence[Path], mode: Mode = "stored"
+) -> list[Change]:
+    """Attach files dropped on an item's row (stored copies, or links), each its own undo
+    step; the changes made (a file refused, say attached twice, is reported and skipped)."""
     done = []
     for path in paths:
-        change = session.apply(f"Attach {path.name}", attach_file, session.lib, item_id, path)
+        change = session.apply(
+            f"Attach {path.name}", attach_file, session.lib, item_id, path, mode=mode
+        )
         if change is not None:
             done.append(change)
     return done
