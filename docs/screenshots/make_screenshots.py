@@ -113,7 +113,7 @@ def synthetic_pdf(path: Path) -> Path:
     from reportlab.pdfgen import canvas
 
     c = canvas.Canvas(str(path), pagesize=A4, invariant=1)
-    width, height = A4
+    _width, height = A4
     c.setFont("Helvetica-Bold", 18)
     c.drawString(60, height - 90, "Synthetic test paper (not a real reference)")
     c.setFont("Helvetica", 11)
