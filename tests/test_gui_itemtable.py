@@ -298,6 +298,23 @@ def test_paging_reads_far_rows_without_holding_them_all(qtbot: QtBot, lib: Libra
     }
 
 
+@pytest.mark.parametrize(("key", "order"), [("year", DESC), ("publication", ASC), ("title", DESC)])
+def test_scrolling_down_before_the_id_list_reads_each_next_page_in_order(
+    qtbot: QtBot, lib: Library, key: str, order: Qt.SortOrder
+) -> None:
+    items = synthetic_items(1300)
+    for n, item in enumerate(items):  # ties and empty values across page boundaries
+        item.set("date", "" if n % 7 == 0 else str(2000 + n % 3))
+        item.set("publicationTitle", "" if n % 5 == 0 else f"Synthetic Journal {n % 4}")
+    lib.add_items(items)
+    model = ReferenceTableModel(Session(lib))
+    model.sort(COLUMN[key], order)
+    descending = order == DESC
+    expected = lib.item_ids(sort=COLUMNS[COLUMN[key]].key, descending=descending)
+    assert not model.prepare_row_lookup(start=False)  # no id list: pages come by sort key
+    assert model_ids(model) == expected
+
+
 def test_a_long_view_left_alone_reads_its_id_list_before_any_scroll(
     qtbot: QtBot, lib: Library
 ) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from citelib import search
-from citelib.errors import InvalidValue, QueryError
+from citelib.errors import InvalidValue, NotFound, QueryError
 from citelib.library import Library, Scope
 from citelib.library.service import SORT_COLUMNS
 from citelib.model import Creator, Item
@@ -435,6 +435,35 @@ def test_sorting_and_paging(fx: Fixture, sort: str, descending: bool) -> None:
         assert all(p.total == len(every) for p in pages)
         assert [r.id for p in pages for r in p.rows] == every
     assert fx.lib.search(offset=len(every), limit=10).rows == []
+
+
+@pytest.mark.parametrize("sort", list(SORT_COLUMNS))
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("query", ["", "cell"])
+def test_pages_after_an_item_follow_the_same_order(
+    fx: Fixture, sort: str, descending: bool, query: str
+) -> None:
+    every = fx.lib.item_ids(query, sort=sort, descending=descending)
+    assert len(every) > 2
+    for size in (1, 2, 3):
+        first = fx.lib.search(query, sort=sort, descending=descending, limit=size)
+        got = [r.id for r in first.rows]
+        while True:
+            page = fx.lib.search(
+                query,
+                sort=sort,
+                descending=descending,
+                limit=size,
+                after=got[-1],
+                total=first.total,
+            )
+            if not page.rows:
+                break
+            assert page.total == first.total  # passed back, not counted
+            got += [r.id for r in page.rows]
+        assert got == every
+    with pytest.raises(NotFound):
+        fx.lib.search(sort=sort, after=10**9)
 
 
 def test_sorting_by_title_skips_articles_and_case(fx: Fixture) -> None:

@@ -645,10 +645,25 @@ class ReferenceTableModel(QAbstractTableModel):
                 start = page_no * PAGE_SIZE
                 rows = self._session.lib.summaries(self._ids[start : start + PAGE_SIZE])
                 return Page(rows, self._total)
+            sort = COLUMNS[self._sort_column].sort or "title"
+            before = self._pages.get(page_no - 1)
+            if before is not None and len(before) == PAGE_SIZE:
+                # scrolling down before the id list is here: the page after the last row
+                # read, found by the sort index (no OFFSET walked, no count)
+                return self._session.lib.search(
+                    self._query,
+                    self._scope,
+                    sort=sort,
+                    descending=self._descending,
+                    limit=PAGE_SIZE,
+                    fulltext=self._fulltext,
+                    after=before[-1].id,
+                    total=self._total,
+                )
             return self._session.lib.search(
                 self._query,
                 self._scope,
-                sort=COLUMNS[self._sort_column].sort or "title",
+                sort=sort,
                 descending=self._descending,
                 offset=page_no * PAGE_SIZE,
                 limit=PAGE_SIZE,

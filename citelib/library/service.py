@@ -511,27 +511,53 @@ class Library:
         offset: int = 0,
         limit: int = 200,
         fulltext: bool = False,
+        after: int | None = None,
+        total: int | None = None,
     ) -> Page:
         """One sorted page of the items matching a quick search, and how many match in all.
 
         With `fulltext` ("All fields & full text"), words also match the indexed text of the
-        items' attachments (`fulltext_hits` says which of a page's items matched there)."""
+        items' attachments (`fulltext_hits` says which of a page's items matched there).
+        With `after`, the page starts after that item in this order (`offset` is then from
+        there): the next page of a list being scrolled, found by the sort index instead of by
+        walking an OFFSET. A `total` known already is passed back instead of counted again."""
         compiled = search.compile_query(query, fulltext=fulltext)
         order = self._order(sort, descending)
         with self.db.read() as conn:
             compiled = search.resolve_fulltext(conn, compiled)
-            total = self._count(conn, compiled, scope)
+            if total is None:
+                total = self._count(conn, compiled, scope)
             # The planner cannot know how many items a search hits. When they are many, walking
             # the sort index and stopping after one page beats looking every hit up; when they
             # are few, finding them by their own index and sorting them is faster.
             many = total > INDEX_WALK_THRESHOLD
             where = self._where(compiled, scope, fts_by_rowid=not many)
+            if after is not None:
+                where = and_(where, self._after(conn, sort, descending, after))
             if not many:
                 order = self._order(sort, descending, use_index=False)
             stmt = select(schema.items.c.id).where(where).order_by(*order)
             ids = [r[0] for r in conn.execute(stmt.limit(limit).offset(offset))]
             rows = self._summaries(conn, ids)
         return Page(rows, total)
+
+    def _after(
+        self, conn: Connection, sort: str, descending: bool, item_id: int
+    ) -> ColumnElement[bool]:
+        """The items after `item_id` in the order (sort column, id), NULLs first as SQLite
+        sorts them (last when descending)."""
+        column = schema.items.c[SORT_COLUMNS[sort]]
+        ident = schema.items.c.id
+        value = conn.execute(select(column).where(ident == item_id)).scalar()
+        if value is None and not conn.execute(select(ident).where(ident == item_id)).first():
+            raise NotFound(f"no item {item_id}")
+        if not descending:
+            if value is None:
+                return or_(and_(column.is_(None), ident > item_id), column.is_not(None))
+            return or_(column > value, and_(column == value, ident > item_id))
+        if value is None:
+            return and_(column.is_(None), ident < item_id)
+        return or_(column < value, and_(column == value, ident < item_id), column.is_(None))
 
     def _count(self, conn: Connection, compiled: Compiled, scope: Scope | None) -> int:
         items = schema.items
