@@ -34,7 +34,7 @@ from citelib.model import Item
 
 from .session import Session
 from .widgets import plural
-from .workers import Cancelled, Flow, Progress, Worker, WorkerProgressDialog
+from .workers import Cancelled, Progress, Worker, WorkerFlow, WorkerProgressDialog
 
 # Items written between two progress reports (each report is also where a cancel takes effect).
 _REPORT_EVERY: Final = 250
@@ -198,7 +198,7 @@ def write_items(
     return len(ids)
 
 
-class ExportFlow(Flow):
+class ExportFlow(WorkerFlow):
     """One export being written.
 
     Signals:
@@ -233,14 +233,6 @@ class ExportFlow(Flow):
         )
         self.worker.finished.connect(self._on_written)
         self.worker.failed.connect(self._on_failed)
-
-    def start(self) -> None:
-        self.keep_alive()
-        self.worker.start()
-
-    def cancel(self) -> None:
-        """Stop writing; the target is left as it was."""
-        self.worker.cancel()
 
     def _on_written(self, count: int) -> None:
         self.exported.emit(self.path)

@@ -901,7 +901,7 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         target, attach, _rest = self._drop_plan(paths, event.position().toPoint())
         if target is not None and attach:
-            title = self.lib.get_item(target).title or "(no title)"
+            title = self._shown_title(target) or "(no title)"
             self.statusBar().showMessage(
                 f"Drop to attach {plural(len(attach), 'file')} to “{title}”"
             )
@@ -942,6 +942,12 @@ class MainWindow(QMainWindow):
             return None, [], paths
         attach = [p for p in paths if not importing.is_reference_file(p)]
         return target, attach, [p for p in paths if importing.is_reference_file(p)]
+
+    def _shown_title(self, item_id: int) -> str:
+        """The title the table shows for an item on screen (no query: a drag moves often)."""
+        model = self.table.reference_model
+        row = model.cached_rows_of([item_id]).get(item_id)
+        return "" if row is None else str(model.index(row, 0).data() or "")
 
     def _attach_dropped(self, item_id: int, paths: list[Path]) -> None:
         done = pdfimport.attach_dropped(self.session, item_id, paths, self.attach_mode())

@@ -26,7 +26,7 @@ from citelib.library.attaching import import_pdfs as import_pdf_files
 
 from .session import Session
 from .widgets import plural
-from .workers import Cancelled, Flow, Worker, WorkerProgressDialog
+from .workers import Cancelled, Worker, WorkerFlow, WorkerProgressDialog
 
 PDF_SUFFIX: Final = ".pdf"
 _STATUS: Final = {
@@ -75,7 +75,7 @@ def summary(report: PdfImportReport) -> str:
     return "PDFs: " + (", ".join(parts) if parts else "nothing imported") + "."
 
 
-class PdfImportFlow(Flow):
+class PdfImportFlow(WorkerFlow):
     """One PDF import in progress.
 
     Signals:
@@ -115,14 +115,6 @@ class PdfImportFlow(Flow):
         )
         worker.finished.connect(self._on_done)
         worker.failed.connect(self._on_failed)
-
-    def start(self) -> None:
-        self.keep_alive()
-        self.worker.start()
-
-    def cancel(self) -> None:
-        """Stop; nothing is written and no file is left behind."""
-        self.worker.cancel()
 
     def _on_done(self, report: PdfImportReport) -> None:
         self.report = report

@@ -19,7 +19,7 @@ from citelib.library.attaching import STORED, RelinkReport, missing_files
 
 from .session import Session
 from .widgets import plural
-from .workers import Cancelled, Flow, Progress, Worker, WorkerProgressDialog
+from .workers import Cancelled, Progress, Worker, WorkerFlow, WorkerProgressDialog
 
 
 def report_text(report: RelinkReport) -> tuple[str, str]:
@@ -34,7 +34,7 @@ def report_text(report: RelinkReport) -> tuple[str, str]:
     return text, "\n".join(lines)
 
 
-class RelinkFlow(Flow):
+class RelinkFlow(WorkerFlow):
     """One folder search for missing files.
 
     Signals:
@@ -68,13 +68,6 @@ class RelinkFlow(Flow):
         )
         worker.finished.connect(self._on_done)
         worker.failed.connect(self._on_failed)
-
-    def start(self) -> None:
-        self.keep_alive()
-        self.worker.start()
-
-    def cancel(self) -> None:
-        self.worker.cancel()
 
     def _on_done(self, report: RelinkReport) -> None:
         self.report = report

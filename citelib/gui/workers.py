@@ -262,6 +262,20 @@ class Flow(QObject):
         self.finished.emit(outcome)
 
 
+class WorkerFlow(Flow):
+    """A flow that is one Worker: `start` runs it (the flow keeping itself alive), `cancel`
+    asks it to stop. Subclasses make `self.worker` and connect its signals."""
+
+    worker: Worker
+
+    def start(self) -> None:
+        self.keep_alive()
+        self.worker.start()
+
+    def cancel(self) -> None:
+        self.worker.cancel()
+
+
 # Flows in progress.
 _FLOWS: set[Flow] = set()
 

@@ -37,7 +37,6 @@ from __future__ import annotations
 import contextlib
 import html
 import os
-import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -143,20 +142,6 @@ def _relative(lib: Library, path: Path) -> str:
 def _absolute(path: Path) -> Path:
     """The path made absolute without following links (the link is what the user chose)."""
     return Path(os.path.abspath(path.expanduser()))
-
-
-def _check_source(path: Path) -> os.stat_result:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        raise AttachmentError(f"Cannot attach {path}: the file does not exist.", path) from None
-    except OSError as exc:
-        raise AttachmentError(f"Cannot attach {path}: {exc.strerror or exc}.", path) from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise AttachmentError(f"Cannot attach {path}: it is a folder, not a file.", path)
-    if not stat.S_ISREG(st.st_mode):
-        raise AttachmentError(f"Cannot attach {path}: it is not a regular file.", path)
-    return st
 
 
 def _stored_name(item: Item, source: Path) -> str:
@@ -390,7 +375,7 @@ def attach_file(
     if mode not in (STORED, LINKED):
         raise InvalidValue(f"attach mode must be 'stored' or 'linked', not {mode!r}")
     source = _absolute(Path(path))
-    st = _check_source(source)
+    st = files.check_source(source)
     item = lib.get_item(item_id)
     created: list[Path] = []
     if mode == STORED:
@@ -450,7 +435,7 @@ def relink(lib: Library, attachment_id: int, new_path: Path | str) -> Change:
     `AttachmentError` for a file that cannot be read, InvalidValue for a URL attachment.
     """
     source = _absolute(Path(new_path))
-    st = _check_source(source)
+    st = files.check_source(source)
     a = schema.attachments
     with lib.db.read() as conn:
         row = conn.execute(select(a).where(a.c.id == attachment_id)).first()
@@ -959,7 +944,7 @@ def import_pdfs(
         try:
             password = (passwords or {}).get(path) or (passwords or {}).get(source)
             found = recognise(source, password=password)
-            st = _check_source(source)
+            st = files.check_source(source)
             sha = files.sha256_of(source)
         except PdfError as exc:
             outcomes[n] = PdfOutcome(

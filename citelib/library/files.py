@@ -301,6 +301,22 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
+def check_source(source: Path) -> os.stat_result:
+    """The file to attach, stat'ed: AttachmentError when it is missing, unreadable, a folder
+    or not a regular file (a pipe would block a copy)."""
+    try:
+        st = source.stat()
+    except FileNotFoundError:
+        raise AttachmentError(f"Cannot attach {source}: the file does not exist.", source) from None
+    except OSError as exc:
+        raise AttachmentError(f"Cannot attach {source}: {_why(exc)}.", source) from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise AttachmentError(f"Cannot attach {source}: it is a folder, not a file.", source)
+    if not stat.S_ISREG(st.st_mode):
+        raise AttachmentError(f"Cannot attach {source}: it is not a regular file.", source)
+    return st
+
+
 def store_copy(source: Path, folder: Path, name: str) -> StoredFile:
     """Copy `source` into `folder` as `name` (or `name (2)`... if taken), safely.
 
@@ -313,16 +329,7 @@ def store_copy(source: Path, folder: Path, name: str) -> StoredFile:
     is created if missing. `name` must be a plain file name (see `attachment_name`).
     """
     _check_plain_name(name)
-    try:
-        st = source.stat()
-    except FileNotFoundError:
-        raise AttachmentError(f"Cannot attach {source}: the file does not exist.", source) from None
-    except OSError as exc:
-        raise AttachmentError(f"Cannot attach {source}: {_why(exc)}.", source) from exc
-    if stat.S_ISDIR(st.st_mode):
-        raise AttachmentError(f"Cannot attach {source}: it is a folder, not a file.", source)
-    if not stat.S_ISREG(st.st_mode):
-        raise AttachmentError(f"Cannot attach {source}: it is not a regular file.", source)
+    check_source(source)
 
     _make_folder(folder)
     try:
