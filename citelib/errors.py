@@ -37,3 +37,7 @@ class QueryError(CitelibError):
 
 class FormatError(CitelibError):
     """A file that cannot be read or written in the format asked for."""
+
+
+class Interrupted(CitelibError):
+    """A read was stopped from another thread (its answer was no longer wanted)."""

@@ -35,7 +35,7 @@ from citelib.gui.tagselector import (
 )
 from citelib.gui.views import DUPLICATES, MY_LIBRARY, TRASH, UNFILED, LibraryView
 from citelib.gui.workers import active_workers
-from citelib.library import Library, Scope, TagInfo
+from citelib.library import Interrupt, Library, Scope, TagInfo
 from tests.conftest import sample_items
 from tests.guitools import (
     answer_text,
@@ -138,15 +138,21 @@ class Gate:
 
     def __init__(self, lib: Library, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[tuple[Scope | None, str, threading.Thread]] = []
+        self.interrupts: list[Interrupt | None] = []
         self._open = threading.Event()
         original = lib.tags
 
         def tags(
-            scope: Scope | None = None, query: str = "", *, fulltext: bool = False
+            scope: Scope | None = None,
+            query: str = "",
+            *,
+            fulltext: bool = False,
+            interrupt: Interrupt | None = None,
         ) -> list[TagInfo]:
             self.calls.append((scope, query, threading.current_thread()))
+            self.interrupts.append(interrupt)
             assert self._open.wait(30), "the gate was never opened"
-            return original(scope, query, fulltext=fulltext)
+            return original(scope, query, fulltext=fulltext, interrupt=interrupt)
 
         monkeypatch.setattr(lib, "tags", tags)
 
@@ -614,11 +620,16 @@ def test_tags_are_read_by_a_worker_and_the_newest_request_wins(
     assert gate.requests() == [(in_a, "")]
     assert gate.calls[0][2] is not threading.main_thread()
     assert len(active_workers()) == 1  # one thread at the most
+    first = gate.interrupts[0]
+    assert first is not None
+    assert first.is_set()
 
     gate.open()
     assert settled_tags(qtbot, selector) == [(ADOPTIVE, 1), (TEXTBOOK, 1)]
     assert shown_sets == [[(ADOPTIVE, 1), (TEXTBOOK, 1)]]  # the collection's tags: dropped
     assert gate.requests() == [(in_a, ""), (Scope(unfiled=True), "")]  # the Trash: never read
+    assert gate.interrupts[1] is not None
+    assert not gate.interrupts[1].is_set()
     assert selector.scope() == Scope(unfiled=True)
 
 

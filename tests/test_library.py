@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from citelib.errors import InvalidValue, NotFound, QueryError
-from citelib.library import Change, Library, Scope
+from citelib.errors import Interrupted, InvalidValue, NotFound, QueryError
+from citelib.library import Change, Interrupt, Library, Scope
 from citelib.model import (
     KEY_ALPHABET,
     Creator,
@@ -446,6 +448,86 @@ def test_tags_and_counts(filled: Library) -> None:
     assert tag_counts(lib, Scope(collection=cid))["Coloured"] == 0
     lib.trash([2])
     assert tag_counts(lib, Scope(trash=True)) == {"Adoptive cell transfer": 1, "Coloured": 0}
+
+
+@pytest.fixture(scope="module")
+def broad(tmp_path_factory: pytest.TempPathFactory) -> Library:
+    """2,600 synthetic items (more than a search walks by index: INDEX_WALK_THRESHOLD), most
+    titled "Alpha", some without a year, some in the Trash, tagged by rule."""
+    lib = Library.open(tmp_path_factory.mktemp("broad"))
+    items = []
+    for n in range(2600):
+        fields = {"title": f"{'Beta report' if n % 5 == 0 else 'Alpha study'} {n} (synthetic)"}
+        if n % 7:
+            fields["date"] = "2019" if n % 3 == 0 else "2020"
+        tags = ["all"] + ["even"] * (n % 2 == 0) + ["three"] * (n % 3 == 0)
+        items.append(Item("journalArticle", fields, [], tags + ["rare"] * (n % 100 == 0)))
+    ids = lib.add_items(items).new_ids
+    lib.trash([i for n, i in enumerate(ids) if n % 50 == 1])
+    lib.set_tag_color("Coloured", "#00ff00")  # on no item: shown with 0
+    return lib
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "alpha",  # 80% of the library: the library's counts less those of the other items
+        "alpha synthetic",
+        "beta",  # 20%, found by probing (more than INDEX_WALK_THRESHOLD)
+        "beta 1*",  # a few hundred, found by their own index
+        "year:2019",
+        "year:2020",  # 57%: the other items include those without a year (NULL, not false)
+        "-year:2019",  # the items without a year stay in (NULL is no match)
+        "alpha -year:2019",
+        "year:2019 OR title:beta",
+        "zzzzq",
+    ],
+)
+def test_tag_counts_of_a_search_are_those_of_the_items_it_shows(broad: Library, query: str) -> None:
+    lib = broad
+    expected: dict[str, int] = {}
+    for item in lib.get_items(lib.item_ids(query)):
+        for tag in item.tags:
+            expected[tag] = expected.get(tag, 0) + 1
+    got = {t.name: t.count for t in lib.tags(Scope(), query)}
+    assert got == {**expected, "Coloured": 0}
+
+
+def test_a_read_is_interrupted_from_another_thread_and_the_library_reads_on(
+    broad: Library,
+) -> None:
+    lib = broad
+    interrupt = Interrupt()
+    outcome: list[BaseException | int] = []
+    forever = (
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n LIMIT 10000000000) "
+        "SELECT count(*) FROM n"
+    )
+
+    def read() -> None:
+        try:
+            with lib.db.read(interrupt) as conn:
+                outcome.append(int(conn.exec_driver_sql(forever).scalar() or 0))
+        except BaseException as e:
+            outcome.append(e)
+
+    reader = threading.Thread(target=read)
+    started = time.monotonic()
+    reader.start()
+    time.sleep(0.2)
+    interrupt.set()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert time.monotonic() - started < 5  # the statement stopped; it would run for minutes
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], Interrupted)
+    # the connection went back to the pool clean: the next reads on it run to the end
+    assert sum(t.count for t in lib.tags()) > 0
+    with lib.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() == 2600
+    with pytest.raises(Interrupted):  # a token once set stops any read made with it
+        lib.tags(Scope(), "alpha", interrupt=interrupt)
+    assert [t.name for t in lib.tags(Scope(), "alpha", interrupt=Interrupt())][:1] == ["all"]
 
 
 def test_add_and_remove_tags(filled: Library) -> None:

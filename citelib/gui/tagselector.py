@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 )
 
 from citelib.errors import CitelibError
-from citelib.library import Change, Library, Scope, TagInfo
+from citelib.library import Change, Interrupt, Library, Scope, TagInfo
 
 from .session import Session
 from .widgets import ITEM_IDS_MIME, DropOnRows, ask_text, ids_from_mime, plain_tooltip, plural
@@ -413,17 +413,18 @@ def read_tags(
     query: str,
     selected: Sequence[str],
     fulltext: bool = False,
+    interrupt: Interrupt | None = None,
 ) -> TagCounts:
     """The tags of the items in `scope` matching `query` (run in a worker: the slow part), in
     the quick search's mode "All Fields & Full Text" when `fulltext`. For the whole library one
-    query answers both questions."""
-    tags = lib.tags(scope, query, fulltext=fulltext)
+    query answers both questions. `interrupt` stops it (a newer request came)."""
+    tags = lib.tags(scope, query, fulltext=fulltext, interrupt=interrupt)
     names = {t.name for t in tags}
     missing = [n for n in selected if n not in names]
     if not missing:
         return TagCounts(tags, {})
     whole = scope in (None, Scope()) and not query
-    everywhere = {t.name: t for t in (tags if whole else lib.tags())}
+    everywhere = {t.name: t for t in (tags if whole else lib.tags(interrupt=interrupt))}
     return TagCounts(tags, {name: everywhere.get(name) for name in missing})
 
 
@@ -539,7 +540,9 @@ class TagSelector(QWidget):
         A selected tag that no longer exists is then deselected."""
         lib, scope, query, fulltext = self._session.lib, self._scope, self._query, self._fulltext
         selected = tuple(self._selected)
-        self._loader.request(lambda: read_tags(lib, scope, query, selected, fulltext))
+        self._loader.request(
+            lambda interrupt: read_tags(lib, scope, query, selected, fulltext, interrupt)
+        )
 
     def is_loading(self) -> bool:
         """Tags were asked for and have not arrived yet."""

@@ -29,6 +29,8 @@ from typing import Final
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QMainWindow, QProgressDialog, QWidget
 
+from citelib.library import Interrupt
+
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress], object]
 
@@ -165,10 +167,12 @@ class LatestOnly(QObject):
     """Runs a function off the GUI thread again and again, where only the newest run counts
     (what a pane shows for the view chosen last, say).
 
-    `request(work)` runs `work()` in a Worker. While one runs, the request waits (replacing any
-    request already waiting) and starts when the running one ends, whose result is then
-    dropped: one thread at the most, and the newest request always runs. Until its result
-    arrives the caller keeps showing what it had.
+    `request(work)` runs `work(interrupt)` in a Worker. While one runs, the request waits
+    (replacing any request already waiting) and starts when the running one ends, whose result
+    is then dropped: one thread at the most, and the newest request always runs. The run that
+    is overtaken is told to stop through its `Interrupt` (a read made with it stops at once),
+    so it does not hold a core while the newer one waits. Until its result arrives the caller
+    keeps showing what it had.
 
     The workers have no parent, so destroying this object (with the widget it belongs to)
     while one runs is safe: the worker lives on until its thread ends, and its result reaches
@@ -185,12 +189,15 @@ class LatestOnly(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._running: Worker | None = None
-        self._waiting: Callable[[], object] | None = None
+        self._interrupt = Interrupt()
+        self._waiting: Callable[[Interrupt], object] | None = None
 
-    def request(self, work: Callable[[], object]) -> None:
-        """Run `work` now, or once the run in progress ends (its result is then dropped)."""
+    def request(self, work: Callable[[Interrupt], object]) -> None:
+        """Run `work` now, or once the run in progress ends (that one is interrupted, and its
+        result dropped)."""
         if self._running is not None:
             self._waiting = work
+            self._interrupt.set()
             return
         self._start(work)
 
@@ -202,8 +209,9 @@ class LatestOnly(QObject):
         """The worker running now, if any (waiting on it does not deliver its result)."""
         return self._running
 
-    def _start(self, work: Callable[[], object]) -> None:
-        worker = Worker(lambda _progress: work())
+    def _start(self, work: Callable[[Interrupt], object]) -> None:
+        interrupt = self._interrupt = Interrupt()
+        worker = Worker(lambda _progress: work(interrupt))
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
         self._running = worker

@@ -12,11 +12,13 @@ from citelib.library.service import (
     Scope,
     TagInfo,
 )
+from citelib.store.database import Interrupt
 
 __all__ = [
     "AttachmentInfo",
     "Change",
     "CollectionInfo",
+    "Interrupt",
     "ItemSummary",
     "Library",
     "NoteInfo",

@@ -23,6 +23,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    not_,
     or_,
     select,
     update,
@@ -49,7 +50,7 @@ from citelib.model import (
 from citelib.paths import default_library_dir
 from citelib.search import Compiled
 from citelib.store import schema, sqlite
-from citelib.store.database import MIGRATIONS, Database, Migrations, utc_now
+from citelib.store.database import MIGRATIONS, Database, Interrupt, Migrations, utc_now
 from citelib.store.sqlite import ids_in, texts_in
 
 if TYPE_CHECKING:
@@ -923,48 +924,80 @@ class Library:
 
     # ------------------------------------------------------------------ tags
     def tags(
-        self, scope: Scope | None = None, query: str = "", *, fulltext: bool = False
+        self,
+        scope: Scope | None = None,
+        query: str = "",
+        *,
+        fulltext: bool = False,
+        interrupt: Interrupt | None = None,
     ) -> list[TagInfo]:
         """Every tag with the number of items (not in the Trash) carrying it, by name; with a
         scope or a quick-search query, the tags of those items (and every coloured tag).
-        `fulltext`: the query is in the mode "All fields & full text" (see `search`)."""
-        t, it, i = schema.tags, schema.item_tags, schema.items
-        whole = (scope is None or scope == Scope()) and not query.strip()
-        with self.db.read() as conn:
+        `fulltext`: the query is in the mode "All fields & full text" (see `search`).
+        `interrupt` stops the counting from another thread (it then raises `Interrupted`)."""
+        t = schema.tags
+        scope = Scope() if scope is None else scope
+        whole = scope == Scope() and not query.strip()
+        with self.db.read(interrupt) as conn:
             if whole:
-                # Counting over the (tag_id, item_id) index and subtracting the (few) trashed
-                # items is several times faster than joining every tag row to its item.
-                counts: dict[int, int] = dict(
-                    conn.execute(select(it.c.tag_id, func.count()).group_by(it.c.tag_id)).all()
-                )
-                for tag_id, n in conn.execute(
-                    select(it.c.tag_id, func.count())
-                    .where(it.c.item_id.in_(select(i.c.id).where(i.c.trashed == 1)))
-                    .group_by(it.c.tag_id)
-                ):
-                    counts[tag_id] -= n
+                counts = self._tag_counts(conn)
             else:
                 compiled = search.compile_query(query, fulltext=fulltext)
                 compiled = search.resolve_fulltext(conn, compiled)
-                counts = dict(
-                    conn.execute(
-                        select(it.c.tag_id, func.count())
-                        .where(
-                            it.c.item_id.in_(
-                                select(i.c.id).where(
-                                    self._where(compiled, scope if scope is not None else Scope())
-                                )
-                            )
-                        )
-                        .group_by(it.c.tag_id)
-                    ).all()
-                )
+                counts = self._tag_counts_of(conn, compiled, scope)
             rows = conn.execute(select(t).order_by(func.lower(t.c.name), t.c.name)).all()
         return [
             TagInfo(r.id, r.name, r.color, r.color_position, counts.get(r.id, 0))
             for r in rows
             if whole or counts.get(r.id) or r.color
         ]
+
+    def _tag_counts(self, conn: Connection) -> dict[int, int]:
+        """Items per tag id in the whole library (not in the Trash)."""
+        it, i = schema.item_tags, schema.items
+        # Counting over the (tag_id, item_id) index and subtracting the (few) trashed items is
+        # several times faster than joining every tag row to its item.
+        counts: dict[int, int] = dict(
+            conn.execute(select(it.c.tag_id, func.count()).group_by(it.c.tag_id)).all()
+        )
+        for tag_id, n in conn.execute(
+            select(it.c.tag_id, func.count())
+            .where(it.c.item_id.in_(select(i.c.id).where(i.c.trashed == 1)))
+            .group_by(it.c.tag_id)
+        ):
+            counts[tag_id] -= n
+        return counts
+
+    def _tag_counts_of(self, conn: Connection, compiled: Compiled, scope: Scope) -> dict[int, int]:
+        """Items per tag id among those a search shows."""
+        it, i = schema.item_tags, schema.items
+
+        def count_where(where: ColumnElement[bool]) -> dict[int, int]:
+            stmt = (
+                select(it.c.tag_id, func.count())
+                .where(it.c.item_id.in_(select(i.c.id).where(where)))
+                .group_by(it.c.tag_id)
+            )
+            return dict(conn.execute(stmt).all())
+
+        if scope != Scope():
+            return count_where(self._where(compiled, scope))
+        # Every tag row of every hit is looked up, so a search that matches most of the library
+        # (`nk cells`: 97% of it) costs as much as 600 ms that way. Then it is the library's own
+        # counts (an index scan) less those of the items the search does not show.
+        hits = self._count(conn, compiled, scope)
+        shown = conn.execute(select(func.count()).select_from(i).where(i.c.trashed == 0)).scalar()
+        many = hits > INDEX_WALK_THRESHOLD  # the hits are found by probing, as in `search`
+        cond = compiled.where(fts_by_rowid=not many)
+        if cond is None:
+            return self._tag_counts(conn)
+        if hits * 2 <= int(shown or 0):
+            return count_where(and_(i.c.trashed == 0, cond))
+        counts = self._tag_counts(conn)
+        others = count_where(and_(i.c.trashed == 0, not_(func.coalesce(cond, False))))
+        for tag_id, n in others.items():
+            counts[tag_id] -= n
+        return counts
 
     def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> Change:
         names = _clean_tags(names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from typing import Final
 
 from sqlalchemy import Connection, Engine, exc, insert, text
 
-from citelib.errors import LibraryError, LibraryLocked, LibraryTooNew
+from citelib.errors import Interrupted, LibraryError, LibraryLocked, LibraryTooNew
 from citelib.store import schema, sqlite
 
 # The newest schema this code knows, and every older one it can migrate from. Kept as constants
@@ -40,6 +41,47 @@ MIGRATIONS: Final = Migrations(MIGRATIONS_DIR, KNOWN_REVISIONS)
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Interrupt:
+    """Stops reads in progress from another thread: `Database.read(interrupt=...)` registers
+    its connection here, and `set()` aborts the statement running on it (SQLite's
+    `sqlite3_interrupt`, which needs no lock the reader holds), so a long count whose answer
+    is no longer wanted stops using a core at once. The read then raises `Interrupted`.
+
+    One token stops every read made with it, now or later; make a new one per request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._set = False
+        self._connections: set[sqlite3.Connection] = set()
+
+    def set(self) -> None:
+        with self._lock:
+            self._set = True
+            for connection in self._connections:
+                connection.interrupt()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def check(self) -> None:
+        """Raise `Interrupted` if `set()` was called."""
+        if self._set:
+            raise Interrupted("stopped: the answer was no longer wanted")
+
+    @contextmanager
+    def watching(self, connection: sqlite3.Connection) -> Iterator[None]:
+        with self._lock:
+            self.check()
+            self._connections.add(connection)
+        try:
+            yield
+        finally:
+            # Under the lock: once this returns, no interrupt can reach the connection (it goes
+            # back to the pool for someone else's statements).
+            with self._lock:
+                self._connections.discard(connection)
 
 
 class Database:
@@ -115,11 +157,28 @@ class Database:
             raise LibraryError(f"the library at {self.path.parent} has been closed")
 
     @contextmanager
-    def read(self) -> Iterator[Connection]:
-        """A consistent snapshot for reading (other writers are not blocked: WAL)."""
+    def read(self, interrupt: Interrupt | None = None) -> Iterator[Connection]:
+        """A consistent snapshot for reading (other writers are not blocked: WAL).
+
+        With `interrupt`, `interrupt.set()` from another thread stops the statement running and
+        the read raises `Interrupted` (also when it was set before the read began)."""
         self._check_open()
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        if interrupt is None:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        try:
+            with (
+                self.engine.connect() as conn,
+                interrupt.watching(sqlite.dbapi(conn)),
+                conn.begin(),
+            ):
+                yield conn
+        except (exc.OperationalError, sqlite3.OperationalError) as e:
+            if interrupt.is_set() and sqlite.is_interrupted_error(e):
+                raise Interrupted("stopped: the answer was no longer wanted") from e
+            raise
+        interrupt.check()  # set between two statements: SQLite let the next one run
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -259,6 +259,11 @@ def verify_database(path: Path) -> None:
         raise ValueError("; ".join(result[:5]))
 
 
+def is_interrupted_error(exc: BaseException) -> bool:
+    """SQLite stopped a statement because `sqlite3_interrupt` was called on its connection."""
+    return "interrupted" in str(getattr(exc, "orig", exc)).lower()
+
+
 def is_locked_error(exc: BaseException) -> bool:
     text = str(getattr(exc, "orig", exc)).lower()
     return "database is locked" in text or "database is busy" in text
