@@ -625,7 +625,13 @@ class ReferenceTableModel(QAbstractTableModel):
             self._pages.move_to_end(page_no)
             return rows
         if page_no > 0 and self._total > CACHED_PAGES * PAGE_SIZE:
-            self._start_reading_ids()  # the user scrolls a long list
+            if page_no - 1 in self._pages and self._ids is None and self._ids_job is None:
+                # Scrolling down page after page: each page is found after the one before
+                # (see `_fetch`), so the id list can wait until the user pauses; read now, in
+                # its thread, it would slow the pages being scrolled to.
+                self._ids_timer.start()
+            else:
+                self._start_reading_ids()  # a jump: the list makes the next one cheap
         page = self._fetch(page_no)
         rows = [] if page is None else page.rows  # a failed page stays blank, reported once
         if page is not None and page.total != self._total:

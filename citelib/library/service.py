@@ -552,13 +552,17 @@ class Library:
         value = conn.execute(select(column).where(ident == item_id)).scalar()
         if value is None and not conn.execute(select(ident).where(ident == item_id)).first():
             raise NotFound(f"no item {item_id}")
+        # `column >= value AND (...)`, not `column > value OR (...)`: the first term is where
+        # the sort index's range starts, so the page costs the same at row 99,000 as at row
+        # 200 (the OR alone made SQLite walk the index from its start: 16 ms deep down).
         if not descending:
             if value is None:
                 return or_(and_(column.is_(None), ident > item_id), column.is_not(None))
-            return or_(column > value, and_(column == value, ident > item_id))
+            return and_(column >= value, or_(column > value, ident > item_id))
         if value is None:
             return and_(column.is_(None), ident < item_id)
-        return or_(column < value, and_(column == value, ident < item_id), column.is_(None))
+        before = and_(column <= value, or_(column < value, ident < item_id))
+        return or_(before, column.is_(None)) if column.nullable else before
 
     def _count(self, conn: Connection, compiled: Compiled, scope: Scope | None) -> int:
         items = schema.items
