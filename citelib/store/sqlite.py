@@ -70,6 +70,11 @@ def create_sqlite_engine(path: Path) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # The connection used last is handed out next: its page cache (up to 64 MiB each) is
+        # warm, and the others' caches never fill. First-in-first-out rotated reads over every
+        # pooled connection, filling each cache (the window on 100,000 items: 278-354 MiB at
+        # its peak; 217 MiB after scrolling the table now, 277 before).
+        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect")
