@@ -315,6 +315,22 @@ def test_scrolling_down_before_the_id_list_reads_each_next_page_in_order(
     assert model_ids(model) == expected
 
 
+def test_scrolling_page_after_page_leaves_the_id_list_until_the_user_pauses(
+    qtbot: QtBot, lib: Library
+) -> None:
+    lib.add_items(synthetic_items(2500))
+    model = ReferenceTableModel(Session(lib))
+    expected = lib.item_ids(sort="title")
+    with qtbot.assertNotEmitted(model.ids_ready, wait=IDS_AFTER_MS // 2):
+        # each page follows the one before by its sort key: no list is needed, and reading
+        # it now (in its thread) would slow the pages being scrolled to
+        assert model_ids(model) == expected
+    assert not model.prepare_row_lookup(start=False)
+    with qtbot.waitSignal(model.ids_ready, timeout=5000):
+        pass  # the scroll stopped: the list is read for the jumps to come
+    assert model.prepare_row_lookup(start=False)
+
+
 def test_a_long_view_left_alone_reads_its_id_list_before_any_scroll(
     qtbot: QtBot, lib: Library
 ) -> None:
