@@ -450,13 +450,17 @@ def test_tags_and_counts(filled: Library) -> None:
     assert tag_counts(lib, Scope(trash=True)) == {"Adoptive cell transfer": 1, "Coloured": 0}
 
 
+BROAD = 5200
+
+
 @pytest.fixture(scope="module")
 def broad(tmp_path_factory: pytest.TempPathFactory) -> Library:
-    """2,600 synthetic items (more than a search walks by index: INDEX_WALK_THRESHOLD), most
-    titled "Alpha", some without a year, some in the Trash, tagged by rule."""
+    """5,200 synthetic items (more than a search walks by index, INDEX_WALK_THRESHOLD, and
+    than a count looks up by FTS rowid, FTS_LOOKUP_LIMIT), most titled "Alpha", some without
+    a year, some in the Trash, tagged by rule."""
     lib = Library.open(tmp_path_factory.mktemp("broad"))
     items = []
-    for n in range(2600):
+    for n in range(BROAD):
         fields = {"title": f"{'Beta report' if n % 5 == 0 else 'Alpha study'} {n} (synthetic)"}
         if n % 7:
             fields["date"] = "2019" if n % 3 == 0 else "2020"
@@ -493,6 +497,36 @@ def test_tag_counts_of_a_search_are_those_of_the_items_it_shows(broad: Library, 
     assert got == {**expected, "Coloured": 0}
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "synthetic",  # every item: counted by FTS alone
+        "synthetic year:2019..2020",  # FTS hits past FTS_LOOKUP_LIMIT and an indexed range
+        "synthetic -beta",
+        "synthetic tag:even",
+        "alpha year:2019",
+        "beta",
+        "year:2020",
+        "rare",  # few hits: found by their own index and sorted
+    ],
+)
+@pytest.mark.parametrize(
+    ("sort", "descending"), [("title", False), ("year", True), ("date_added", False)]
+)
+def test_a_search_of_many_hits_pages_and_counts_as_its_id_list(
+    broad: Library, query: str, sort: str, descending: bool
+) -> None:
+    lib = broad
+    every = lib.item_ids(query, sort=sort, descending=descending)
+    first = lib.search(query, sort=sort, descending=descending, limit=200)
+    assert first.total == lib.count(query) == len(every)
+    assert [r.id for r in first.rows] == every[:200]
+    later = lib.search(query, sort=sort, descending=descending, offset=1000, limit=200)
+    assert [r.id for r in later.rows] == every[1000:1200]
+    if query == "synthetic year:2019..2020":  # by the fixture's rule: a year, not trashed
+        assert len(every) == sum(1 for n in range(BROAD) if n % 7 and n % 50 != 1)
+
+
 def test_a_read_is_interrupted_from_another_thread_and_the_library_reads_on(
     broad: Library,
 ) -> None:
@@ -524,7 +558,7 @@ def test_a_read_is_interrupted_from_another_thread_and_the_library_reads_on(
     # the connection went back to the pool clean: the next reads on it run to the end
     assert sum(t.count for t in lib.tags()) > 0
     with lib.db.read() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() == 2600
+        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() == BROAD
     with pytest.raises(Interrupted):  # a token once set stops any read made with it
         lib.tags(Scope(), "alpha", interrupt=interrupt)
     assert [t.name for t in lib.tags(Scope(), "alpha", interrupt=Interrupt())][:1] == ["all"]

@@ -70,7 +70,19 @@ SORT_COLUMNS: Final[dict[str, str]] = {
     "date_modified": "date_modified",
     "type": "item_type",
 }
+# The index each sort walks: (trashed, column, id).
+SORT_INDEXES: Final[dict[str, str]] = {
+    sort: next(
+        ix.name
+        for ix in schema.items.indexes
+        if [c.name for c in ix.columns] == ["trashed", column, "id"] and ix.name
+    )
+    for sort, column in SORT_COLUMNS.items()
+}
 INDEX_WALK_THRESHOLD: Final = 2000
+# A text search matching more items than this is counted by scanning an index and probing its
+# hits, not by looking each hit's row up (rows carry abstracts: reading 84,000 costs 140 ms).
+FTS_LOOKUP_LIMIT: Final = 5000
 # After writing this many items in one go, refresh the planner's statistics (ANALYZE).
 ANALYZE_AFTER: Final = 1000
 BULK_CHUNK: Final = 5000
@@ -535,9 +547,14 @@ class Library:
             where = self._where(compiled, scope, fts_by_rowid=not many)
             if after is not None:
                 where = and_(where, self._after(conn, sort, descending, after))
-            if not many:
+            stmt = select(schema.items.c.id).where(where)
+            if many:
+                # the sort index, even where another condition has an index: a year range of
+                # 32,000 items read and sorted by title took 115 ms, the walk takes 3
+                stmt = sqlite.indexed_by(stmt, schema.items, SORT_INDEXES[sort])
+            else:
                 order = self._order(sort, descending, use_index=False)
-            stmt = select(schema.items.c.id).where(where).order_by(*order)
+            stmt = stmt.order_by(*order)
             ids = [r[0] for r in conn.execute(stmt.limit(limit).offset(offset))]
             rows = self._summaries(conn, ids)
         return Page(rows, total)
@@ -588,7 +605,10 @@ class Library:
                 )
             ).scalar()
             return hits - int(trashed or 0)
-        where = self._where(compiled, scope)
+        by_rowid = True
+        if compiled.fts is not None:
+            by_rowid = sqlite.fts_count(conn, compiled.fts) <= FTS_LOOKUP_LIMIT
+        where = self._where(compiled, scope, fts_by_rowid=by_rowid)
         return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar() or 0)
 
     def item_ids(

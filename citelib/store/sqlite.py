@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     Select,
+    Table,
     column,
     create_engine,
     event,
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from sqlalchemy.pool import QueuePool
 
 # How long a writer waits for another process's transaction before giving up.
@@ -77,6 +79,8 @@ def create_sqlite_engine(path: Path) -> Engine:
         pool_use_lifo=True,
     )
 
+    engine.dialect.statement_compiler = _Compiler
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None
@@ -98,6 +102,20 @@ def create_sqlite_engine(path: Path) -> Engine:
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+class _Compiler(SQLiteCompiler):
+    """SQLAlchemy's SQLite compiler, rendering `Select.with_hint(table, text, "sqlite")` after
+    the table's name, where SQLite reads `INDEXED BY` (see `indexed_by`)."""
+
+    def get_from_hint_text(self, table: Any, text: str | None) -> str | None:
+        return text
+
+
+def indexed_by(stmt: Select[Any], table: Table, index: str) -> Select[Any]:
+    """`stmt` reading `table` through `index` only (SQLite's `INDEXED BY`). For a walk the
+    planner cannot cost: it does not know how soon a LIMIT stops a walk in index order."""
+    return stmt.with_hint(table, f"INDEXED BY {index}", "sqlite")
 
 
 def _casefold(value: str | None) -> str | None:
