@@ -131,6 +131,17 @@ def main() -> None:
         f"{median_ms(lambda: lib.item_ids(''), 5):.1f} ms"
     )
     print(f"tag counts: median {median_ms(lib.tags, 9):.1f} ms  (target < 50)")
+    # What the tag pane reads (in its worker) after each search: the tags of the items shown.
+    scoped = sorted(
+        ((median_ms(partial(lib.tags, Scope(), q), 3), q, hits) for _, q, hits in per_query),
+        reverse=True,
+    )
+    print(
+        f"tag counts of a search's items, {len(scoped)} queries: median "
+        f"{statistics.median(t for t, _, _ in scoped):.1f} ms, max {scoped[0][0]:.1f} ms"
+    )
+    for ms, q, hits in scoped[:5]:
+        print(f"   slowest: {ms:7.1f} ms  {hits:>6} hits  {q}")
     print(
         f"open library: {timed(lambda: Library.open(folder, create=False).close()) * 1000:.1f} ms"
     )
