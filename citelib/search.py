@@ -88,6 +88,9 @@ class Compiled:
     either: tuple[str, ...] = ()
     # Items that match besides those the rest of the query matches (see `resolve_fulltext`).
     plus: tuple[int, ...] = ()
+    # How many FTS rows `fts` matches, when they were stored by `sqlite.fill_fts_hits` on the
+    # connection this query runs on: the condition then reads them there.
+    fts_stored: int | None = None
 
     def where(self, fts_by_rowid: bool = True) -> ColumnElement[bool] | None:
         """The whole condition. With `fts_by_rowid` false, the text match is written so that
@@ -97,7 +100,8 @@ class Compiled:
         for clause in reversed(self.either):
             parts.insert(0, item_id.in_(fields_or_fulltext(clause)))
         if self.fts is not None:
-            parts.insert(0, item_id.in_(sqlite.fts_match(self.fts)))
+            hits = sqlite.fts_match(self.fts) if self.fts_stored is None else sqlite.fts_hits()
+            parts.insert(0, item_id.in_(hits))
         if not parts:
             return None
         cond = and_(*parts) if len(parts) > 1 else parts[0]
@@ -105,7 +109,7 @@ class Compiled:
 
     @property
     def without_plus(self) -> Compiled:
-        return Compiled(self.fts, self.conditions, self.either)
+        return Compiled(self.fts, self.conditions, self.either, fts_stored=self.fts_stored)
 
 
 def compile_query(query: str, *, fulltext: bool = False) -> Compiled:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -525,6 +526,20 @@ def test_a_search_of_many_hits_pages_and_counts_as_its_id_list(
     assert [r.id for r in later.rows] == every[1000:1200]
     if query == "synthetic year:2019..2020":  # by the fixture's rule: a year, not trashed
         assert len(every) == sum(1 for n in range(BROAD) if n % 7 and n % 50 != 1)
+
+
+def test_a_search_stores_its_text_hits_without_taking_the_write_lock(broad: Library) -> None:
+    lib = broad
+    expected = lib.item_ids("synthetic -beta")
+    writer = sqlite3.connect(lib.db.path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another program in the middle of a write
+        page = lib.search("synthetic -beta", limit=50)  # its hits go to a temporary table
+        assert page.total == len(expected)
+        assert [r.id for r in page.rows] == expected[:50]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
 
 
 def test_a_read_is_interrupted_from_another_thread_and_the_library_reads_on(

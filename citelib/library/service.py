@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -539,6 +539,9 @@ class Library:
         with self.db.read() as conn:
             compiled = search.resolve_fulltext(conn, compiled)
             if total is None:
+                if compiled.fts is not None:  # matched once, for the count and the page
+                    stored = sqlite.fill_fts_hits(conn, compiled.fts)
+                    compiled = replace(compiled, fts_stored=stored)
                 total = self._count(conn, compiled, scope)
             # The planner cannot know how many items a search hits. When they are many, walking
             # the sort index and stopping after one page beats looking every hit up; when they
@@ -595,19 +598,20 @@ class Library:
         ):
             # Words typed in My Library: FTS counts its own hits far faster than a join, and
             # every FTS row is an item, so subtract the (few) hits that are in the Trash.
-            hits = sqlite.fts_count(conn, compiled.fts)
+            stored = compiled.fts_stored
+            hits = sqlite.fts_count(conn, compiled.fts) if stored is None else stored
+            matched = sqlite.fts_match(compiled.fts) if stored is None else sqlite.fts_hits()
             trashed = conn.execute(
                 select(func.count())
                 .select_from(items)
-                .where(
-                    items.c.trashed == 1,
-                    sqlite.unindexed(items.c.id).in_(sqlite.fts_match(compiled.fts)),
-                )
+                .where(items.c.trashed == 1, sqlite.unindexed(items.c.id).in_(matched))
             ).scalar()
             return hits - int(trashed or 0)
         by_rowid = True
         if compiled.fts is not None:
-            by_rowid = sqlite.fts_count(conn, compiled.fts) <= FTS_LOOKUP_LIMIT
+            stored = compiled.fts_stored
+            hits = sqlite.fts_count(conn, compiled.fts) if stored is None else stored
+            by_rowid = hits <= FTS_LOOKUP_LIMIT
         where = self._where(compiled, scope, fts_by_rowid=by_rowid)
         return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar() or 0)
 
