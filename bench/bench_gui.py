@@ -36,7 +36,18 @@ from common import CACHE, citelib_cmd, corpus, peak_rss_mib, run_measured
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-QUERIES = ["car", "nk cells", "tumor microenvironment", "author:smith", "year:2019", "zzzzq"]
+QUERIES = [
+    "car",
+    "nk cells",
+    "tumor microenvironment",
+    "author:smith",
+    "year:2019",
+    "zzzzq",
+    "car year:2020..2025",
+    "nk tag:CAR-NK",
+    "leukemia -lymphoma",
+    "single-cell profiling",
+]
 
 
 def library(n: int) -> Path:
