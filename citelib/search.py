@@ -119,6 +119,7 @@ def compile_query(query: str, *, fulltext: bool = False) -> Compiled:
     items = schema.items
     conditions: list[ColumnElement[bool]] = []
     fts_parts: list[str] = []
+    fts_negated: list[str] = []
     either: list[str] = []
     for term in parse(query):
         if term.field in SQL_FIELDS:
@@ -131,12 +132,23 @@ def compile_query(query: str, *, fulltext: bool = False) -> Compiled:
             if not term.negated:
                 (either if wide else fts_parts).append(fts)
                 continue
-            cond = items.c.id.in_(fields_or_fulltext(fts) if wide else sqlite.fts_match(fts))
+            if not wide:
+                fts_negated.append(fts)
+                continue
+            cond = items.c.id.in_(fields_or_fulltext(fts))
         # NULL (no year, no DOI...) is no match, so a negated term must keep those items
         conditions.append(not_(func.coalesce(cond, False)) if term.negated else cond)
-    return Compiled(
-        " AND ".join(fts_parts) if fts_parts else None, tuple(conditions), tuple(either)
-    )
+    if not fts_parts:  # FTS5's NOT needs something to take from: conditions then
+        conditions += [
+            not_(func.coalesce(items.c.id.in_(sqlite.fts_match(fts)), False)) for fts in fts_negated
+        ]
+        return Compiled(None, tuple(conditions), tuple(either))
+    match = " AND ".join(fts_parts)
+    if fts_negated:
+        # `leukemia -lymphoma` as one FTS5 match: counted by FTS5 in a few ms, where a
+        # condition looked 38,000 hits up in a list of the other word's (45 ms)
+        match = f"(({match}) NOT ({') NOT ('.join(fts_negated)}))"
+    return Compiled(match, tuple(conditions), tuple(either))
 
 
 def resolve_fulltext(conn: Connection, compiled: Compiled) -> Compiled:

@@ -239,6 +239,18 @@ def test_negation_and_combination(fx: Fixture) -> None:
     assert found(fx, "immunotherapy year:..2020 -publication:science") == set()
     assert found(fx, "cell year:2010..2021 -tag:Reviews") == {ACT, PREPRINT}
     assert found(fx, "-immunotherapy -cancer -killer") == {JANEWAY, PREPRINT, UNDATED}
+    # negated words after a positive one are one FTS5 match (`(a) NOT (b) NOT (c)`)
+    for positive, negated in [
+        ("cell", ["author:zheng", '"natural killer"']),
+        ("cell year:2000..", ["cancer", "title:adoptive"]),
+        ('"cell" immunotherapy', ["car-nk", "zzzz"]),
+    ]:
+        expected = found(fx, positive)
+        for term in negated:
+            expected -= found(fx, term)
+        query = " ".join([positive, *(f"-{term}" for term in negated)])
+        assert found(fx, query) == expected, query
+        assert fx.lib.count(query) == len(expected)
 
 
 def test_diacritics_and_hyphens(fx: Fixture) -> None:
