@@ -610,9 +610,14 @@ def test_tags_are_read_by_a_worker_and_the_newest_request_wins(
     selector.tags_shown.connect(lambda: shown_sets.append(shown_tags(selector)))
 
     in_a = Scope(collection=a, subcollections=True)
-    sidebar.set_tag_scope(in_a, "")  # runs (held at the gate)
-    sidebar.set_tag_scope(Scope(trash=True), "")  # waits for it
-    sidebar.set_tag_scope(Scope(unfiled=True), "")  # takes the waiting one's place
+    sidebar.set_tag_scope(in_a, "")
+    assert selector.is_loading()
+    assert gate.requests() == []  # read once the view has stood TAGS_AFTER_MS
+    qtbot.waitUntil(lambda: gate.requests() == [(in_a, "")])  # runs (held at the gate)
+    sidebar.set_tag_scope(Scope(trash=True), "")
+    selector.refresh()  # asked at once (as after a change): waits for the running one
+    sidebar.set_tag_scope(Scope(unfiled=True), "")
+    selector.refresh()  # takes the waiting one's place
     qtbot.wait(50)
     # the window never waited, and the tags shown stay until the newest request's arrive
     assert selector.is_loading()
@@ -631,6 +636,21 @@ def test_tags_are_read_by_a_worker_and_the_newest_request_wins(
     assert gate.interrupts[1] is not None
     assert not gate.interrupts[1].is_set()
     assert selector.scope() == Scope(unfiled=True)
+
+
+def test_a_view_typed_past_is_never_counted(
+    qtbot: QtBot, sidebar: Sidebar, lib: Library, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    selector = sidebar.tag_selector
+    settled_tags(qtbot, selector)
+    gate = Gate(lib, monkeypatch)
+    gate.open()
+    for query in ("j", "ja", "jan", "janeway"):  # each search the table ran while typing
+        sidebar.set_tag_scope(Scope(), query)
+    assert selector.is_loading()
+    assert gate.requests() == []  # nothing counted beside the table's searches
+    assert settled_tags(qtbot, selector) == [(TEXTBOOK, 1)]
+    assert gate.requests() == [(Scope(), "janeway")]
 
 
 def test_a_change_reads_the_tags_again_and_a_newer_request_wins_over_it(
@@ -823,7 +843,9 @@ def test_closing_the_tag_selector_while_it_reads_is_safe(
     settled_tags(qtbot, selector)
     gate = Gate(lib, monkeypatch)
     selector.set_scope(Scope(unfiled=True), "")
+    selector.refresh()  # now, not once the view has stood
     selector.set_scope(Scope(trash=True), "")
+    selector.refresh()
     workers = active_workers()
     assert len(workers) == 1
     parent.close()

@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     QRect,
     QSize,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QAction, QColor, QIcon, QKeyEvent, QPainter, QPixmap
@@ -80,6 +81,8 @@ TAG_COLOURS: Final[tuple[tuple[str, str], ...]] = (
     ("Grey", "#999999"),
 )
 KEYED_TAGS: Final = 9
+# A view stands this long before its tags are counted (see TagSelector.set_scope).
+TAGS_AFTER_MS: Final = 150
 
 
 def colour_swatch(colour: str, size: int = 14) -> QIcon:
@@ -451,6 +454,13 @@ class TagSelector(QWidget):
         self._loader = LatestOnly(self)
         self._loader.finished.connect(self._show)
         self._loader.failed.connect(self._failed)
+        # A new view's tags are counted once it has stood a moment: the count (up to 200 ms of
+        # a core on 100,000 items) then never runs beside the table's own search and paint,
+        # and a view typed past is never counted at all.
+        self._scope_timer = QTimer(self)
+        self._scope_timer.setSingleShot(True)
+        self._scope_timer.setInterval(TAGS_AFTER_MS)
+        self._scope_timer.timeout.connect(self.refresh)
 
         self.model = TagListModel(session, self)
         self.view = TagView(self)
@@ -520,14 +530,14 @@ class TagSelector(QWidget):
     def set_scope(self, scope: Scope | None, query: str = "", fulltext: bool = False) -> None:
         """Show the tags of the items the table shows: those in `scope` (None: the whole
         library) matching the quick-search `query` (with `fulltext`, also in their attachments'
-        text), with their counts. They arrive later (see `refresh`); nothing is read again when
-        none of them changed."""
+        text), with their counts. They are read once the view has stood TAGS_AFTER_MS, and
+        arrive later (see `refresh`); nothing is read again when none of them changed."""
         query = query.strip()
         fulltext = fulltext and bool(query)
         if (scope, query, fulltext) == (self._scope, self._query, self._fulltext):
             return
         self._scope, self._query, self._fulltext = scope, query, fulltext
-        self.refresh()
+        self._scope_timer.start()
 
     def scope(self) -> Scope | None:
         return self._scope
@@ -538,6 +548,7 @@ class TagSelector(QWidget):
     def refresh(self) -> None:
         """Read the tags again, off the GUI thread; the tags shown stay until they arrive.
         A selected tag that no longer exists is then deselected."""
+        self._scope_timer.stop()
         lib, scope, query, fulltext = self._session.lib, self._scope, self._query, self._fulltext
         selected = tuple(self._selected)
         self._loader.request(
@@ -546,7 +557,7 @@ class TagSelector(QWidget):
 
     def is_loading(self) -> bool:
         """Tags were asked for and have not arrived yet."""
-        return self._loader.busy()
+        return self._scope_timer.isActive() or self._loader.busy()
 
     def _show(self, result: object) -> None:
         assert isinstance(result, TagCounts)
