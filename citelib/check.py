@@ -1,8 +1,17 @@
 """`citelib check`: is the library sound, and what can be mended safely.
 
 SQLite's own integrity check comes first; then our own rules: no orphaned rows, every item of a
-known type, no collection nested in itself, the FTS index in step with the items, and the derived
-sort columns in step with the fields. Repairs run in one transaction after a verified backup.
+known type, no collection nested in itself, the FTS index in step with the items, the derived
+sort columns in step with the fields, and the full-text index of attachments
+(`sqlite.FULLTEXT_TABLE`) sound. (Its index states, `fulltext_state`, have a foreign key to
+their attachment: an orphaned one is an orphan row like any other.) Repairs run in one
+transaction after a verified backup.
+
+The full-text index is derived data, read from the attachments' files: a damaged one is replaced
+by an empty one and every attachment's index state forgotten, so the app (or `citelib index`)
+reads them all again. Pages of a deleted attachment are what `fulltext.prune` removes at the
+next indexing run; they are no finding, but a repair removes them as well. No repair deletes an
+item, an attachment or a file.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, delete, select, update
 
 from citelib import backup
 from citelib.errors import LibraryError
@@ -69,6 +78,53 @@ def _findings(conn: Connection) -> Iterator[Finding]:
     stale = _stale_derived(conn, sorted(item_ids))
     if stale:
         yield Finding("sort-columns", f"{len(stale)} items have out-of-date sort columns")
+    fulltext_message = _fulltext_integrity(conn)
+    if fulltext_message:
+        yield Finding(
+            "fulltext-index",
+            f"the full-text index of attachments is damaged ({fulltext_message})",
+        )
+        return  # its pages cannot be trusted, nor perhaps read: repair empties it
+    # Pages of attachments that are gone are no fault: a deleted attachment's pages wait for
+    # the next indexing run to prune them (an undo finds them still there) and never match
+    # meanwhile. A repair made for another reason removes them too.
+
+
+def _fulltext_integrity(conn: Connection) -> str | None:
+    """None when the full-text index of attachments is internally consistent, else SQLite's
+    message (as `sqlite.fts_integrity` for the items' index)."""
+    table = sqlite.FULLTEXT_TABLE
+    try:
+        conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
+    except Exception as exc:  # sqlite3.DatabaseError wrapped by SQLAlchemy
+        if sqlite.is_locked_error(exc):
+            raise
+        return str(getattr(exc, "orig", exc))
+    return None
+
+
+def _orphan_pages(conn: Connection) -> dict[int, int]:
+    """How many pages the full-text index holds of each attachment id that names no
+    attachment: a seek per indexed attachment, then a count of the pages of those gone."""
+    indexed = sqlite.fulltext_attachments(conn)
+    if not indexed:
+        return {}
+    a = schema.attachments
+    present = {r[0] for r in conn.execute(select(a.c.id).where(ids_in(a.c.id, indexed)))}
+    return {
+        attachment_id: int(
+            conn.exec_driver_sql(
+                f"SELECT count(*) FROM {sqlite.FULLTEXT_TABLE} WHERE rowid >= ? AND rowid < ?",
+                (
+                    sqlite.fulltext_rowid(attachment_id, 0),
+                    sqlite.fulltext_rowid(attachment_id + 1, 0),
+                ),
+            ).scalar()
+            or 0
+        )
+        for attachment_id in indexed
+        if attachment_id not in present
+    }
 
 
 def _collections_in_loops(conn: Connection) -> list[int]:
@@ -147,8 +203,31 @@ def repair(lib: Library, findings: list[Finding] | None = None) -> list[str]:
             fts_rows, _ = rowmap.fts_rows_for(conn, ids[start : start + BATCH])
             sqlite.fts_insert_bulk(conn, fts_rows)
         done.append(f"rebuilt the search index ({len(ids)} items) and the sort columns")
+        done.extend(_repair_fulltext(conn))
     lib.history.clear()
     return done
+
+
+def _repair_fulltext(conn: Connection) -> list[str]:
+    """Empty a damaged full-text index of attachments (and forget every index state, so each
+    attachment is read again), or else remove the pages of attachments that are gone. Runs
+    after the orphaned rows are removed, so it also takes the pages of an orphaned state row."""
+    if _fulltext_integrity(conn):
+        forgotten = int(conn.execute(delete(schema.fulltext_state)).rowcount or 0)
+        sqlite.fulltext_recreate(conn)
+        return [
+            "emptied the damaged full-text index of attachments and forgot the index state of "
+            f"{forgotten} attachments; it is rebuilt from their files by `citelib index` or "
+            "by the app in the background"
+        ]
+    orphans = _orphan_pages(conn)
+    if not orphans:
+        return []
+    sqlite.fulltext_delete(conn, sorted(orphans))
+    return [
+        f"removed {sum(orphans.values())} full-text pages of {len(orphans)} attachments "
+        "that are gone"
+    ]
 
 
 def raise_unrepairable(findings: list[Finding]) -> None:

@@ -12,7 +12,8 @@ from citelib.errors import LibraryError
 from citelib.library import Library, Scope
 from citelib.model import Item
 from citelib.store import sqlite
-from tests.conftest import sample_items
+from tests.conftest import run_cli, sample_items
+from tests.pdfmaker import Paper, write_paper
 
 
 def _raw(folder: Path) -> sqlite3.Connection:
@@ -198,3 +199,164 @@ def test_damage_sqlite_itself_reports_is_not_repaired(tmp_path: Path) -> None:
         assert "the newest backup is" in findings[0].message
         with pytest.raises(LibraryError, match="damaged beyond"):
             check.repair(lib)
+
+
+# ------------------------------------------------------------------ full text of attachments
+
+RARE = "zymurgical"  # only on page 2 of the PDF, in no field of any item
+
+
+def _with_pdf(folder: Path, tmp_path: Path) -> tuple[int, int]:
+    """A sound library whose first item has a stored two-page PDF, indexed. Returns the item's
+    and the attachment's ids."""
+    pdf = write_paper(tmp_path / "paper.pdf", Paper(pages=[[f"The {RARE} method, on page two."]]))
+    with Library.open(folder) as lib:
+        item_id = lib.add_items(sample_items()).new_ids[0]
+        attachment_id = lib.attach_file(item_id, pdf).new_ids[0]
+        run = lib.index_fulltext_pending()
+        assert (run.indexed, run.pages) == (1, 2)
+        assert _found(lib) == [item_id]
+    return item_id, attachment_id
+
+
+def _found(lib: Library) -> list[int]:
+    return [r.id for r in lib.search(RARE, fulltext=True).rows]
+
+
+def _states(lib: Library) -> list[int]:
+    with lib.db.read() as conn:
+        return [r[0] for r in conn.exec_driver_sql("SELECT attachment_id FROM fulltext_state")]
+
+
+def _indexed(lib: Library) -> list[int]:
+    with lib.db.read() as conn:
+        return sqlite.fulltext_attachments(conn)
+
+
+def test_a_library_with_indexed_full_text_has_no_findings(tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    _, attachment_id = _with_pdf(folder, tmp_path)
+    with Library.open(folder) as lib:
+        assert _indexed(lib) == [attachment_id]
+        assert check.run_checks(lib) == []
+        assert check.repair(lib) == []
+
+
+def test_orphaned_full_text_pages_and_states_are_found_and_removed(tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    item_id, attachment_id = _with_pdf(folder, tmp_path)
+    con = _raw(folder)
+    try:  # three pages of an attachment that never was; a state and a page of another
+        con.executemany(
+            f"INSERT INTO {sqlite.FULLTEXT_TABLE} (rowid, text) VALUES (?, ?)",
+            [(sqlite.fulltext_rowid(999, n), f"ghost {RARE} page {n}") for n in range(3)]
+            + [(sqlite.fulltext_rowid(998, 0), f"another ghost {RARE}")],
+        )
+        con.execute(
+            "INSERT INTO fulltext_state (attachment_id, pages, total_pages, indexed_at) "
+            "VALUES (998, 1, 1, '2024-01-01T00:00:00Z')"
+        )
+    finally:
+        con.close()
+    with Library.open(folder) as lib:
+        assert _indexed(lib) == [attachment_id, 998, 999]
+        findings = check.run_checks(lib)
+        # the pages alone are no fault (a deleted attachment's wait for pruning); the state
+        # row is an orphan, and the repair it calls for removes the pages as well
+        assert [str(f) for f in findings] == [
+            "orphan: fulltext_state row 998 points to a missing attachments row"
+        ]
+
+        done = check.repair(lib, findings)
+        assert "removed fulltext_state row 998 (its attachments row is missing)" in done
+        assert "removed 4 full-text pages of 2 attachments that are gone" in done
+        assert check.run_checks(lib) == []
+        assert _indexed(lib) == [attachment_id]
+        assert _states(lib) == [attachment_id]
+        assert lib.fulltext_pending() == []  # the real attachment's text was left alone
+        assert _found(lib) == [item_id]
+        hit = lib.fulltext_hits([item_id], RARE)[item_id]
+        assert (hit.attachment_id, hit.page) == (attachment_id, 2)
+        assert [a.id for a in lib.attachments(item_id)] == [attachment_id]
+
+
+def test_pages_of_a_deleted_attachment_wait_for_pruning_and_are_no_finding(
+    tmp_path: Path,
+) -> None:
+    """Deleting an attachment leaves its pages for the next indexing run to prune (they never
+    match meanwhile): a normal state, which check does not call a fault."""
+    folder = tmp_path / "library"
+    item_id, attachment_id = _with_pdf(folder, tmp_path)
+    with Library.open(folder) as lib:
+        lib.delete_items([item_id])
+        assert _indexed(lib) == [attachment_id]
+        assert check.run_checks(lib) == []
+        assert _found(lib) == []
+        lib.index_fulltext_pending()
+        assert _indexed(lib) == []
+        assert check.run_checks(lib) == []
+
+
+def _damage_fulltext(folder: Path) -> None:
+    """Remove every leaf of the full-text index (its structure and averages records stay)."""
+    con = _raw(folder)
+    try:
+        con.execute(f"DELETE FROM {sqlite.FULLTEXT_TABLE}_data WHERE id > 10")
+    finally:
+        con.close()
+
+
+def test_a_damaged_full_text_index_is_emptied_and_read_again(tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    item_id, attachment_id = _with_pdf(folder, tmp_path)
+    _damage_fulltext(folder)
+    with Library.open(folder) as lib:
+        before = {s.id: s.title for s in lib.summaries(lib.item_ids(scope=None))}
+        findings = check.run_checks(lib)
+        assert _kinds(findings) == ["fulltext-index"]
+        assert findings[0].message.startswith("the full-text index of attachments is damaged (")
+        assert findings[0].repairable
+
+        done = check.repair(lib, findings)
+        assert any(
+            "emptied the damaged full-text index of attachments" in line
+            and "index state of 1 attachments" in line
+            for line in done
+        )
+        assert check.run_checks(lib) == []
+        assert _indexed(lib) == []
+        assert _states(lib) == []
+        assert lib.fulltext_pending() == [attachment_id]  # every attachment is read again
+        assert _found(lib) == []
+        # no user data lost: the items, the attachment and its stored file are all there
+        assert {s.id: s.title for s in lib.summaries(lib.item_ids(scope=None))} == before
+        (attachment,) = lib.attachments(item_id)
+        assert attachment.id == attachment_id
+        stored = lib.resolve_path(attachment)
+        assert stored is not None
+        assert stored.is_file()
+
+        run = lib.index_fulltext_pending()
+        assert (run.indexed, run.pages) == (1, 2)
+        assert _found(lib) == [item_id]
+        assert lib.fulltext_hits([item_id], RARE)[item_id].page == 2
+        assert check.run_checks(lib) == []
+
+
+def test_cli_check_repairs_the_full_text_index(tmp_path: Path) -> None:
+    folder = tmp_path / "library"
+    _with_pdf(folder, tmp_path)
+    _damage_fulltext(folder)
+    proc = run_cli("check", library=folder)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "fulltext-index: the full-text index of attachments is damaged" in proc.stdout
+    proc = run_cli("check", "--repair", library=folder)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "repaired: emptied the damaged full-text index of attachments" in proc.stdout
+    assert "Library OK after repair: 4 items" in proc.stdout
+    assert run_cli("list", "--search", RARE, "--fulltext", library=folder).stdout == ""
+    indexed = run_cli("index", library=folder, check=True).stdout
+    assert indexed.startswith("Indexed 1 of 1 attachments (2 pages)")
+    found = run_cli("list", "--search", RARE, "--fulltext", library=folder, check=True).stdout
+    assert len(found.splitlines()) == 1
+    assert run_cli("check", library=folder, check=True).stdout.startswith("Library OK: 4 items")
