@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, QPoint, Qt
-from PySide6.QtGui import QIcon, QKeyEvent
+from PySide6.QtGui import QColor, QIcon, QKeyEvent, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -104,6 +104,26 @@ def test_rows_show_the_items_text(model: ReferenceTableModel, lib: Library, qapp
     )
     assert isinstance(icon, QIcon)
     assert not icon.isNull()
+
+
+def test_the_paperclip_turns_to_the_highlighted_text_colour_on_a_selected_row(
+    qapp: QApplication,
+) -> None:
+    from citelib.gui.itemtable import paperclip_icon
+
+    def inks(mode: QIcon.Mode) -> set[int]:
+        image = paperclip_icon().pixmap(32, 32, mode).toImage()
+        return {
+            image.pixelColor(x, y).rgb() & 0xFFFFFF
+            for x in range(image.width())
+            for y in range(image.height())
+            if image.pixelColor(x, y).alpha() == 255
+        }
+
+    highlighted = qapp.palette().color(QPalette.ColorRole.HighlightedText).rgb() & 0xFFFFFF
+    assert QColor("#5f6b7a").rgb() & 0xFFFFFF in inks(QIcon.Mode.Normal)
+    assert highlighted not in inks(QIcon.Mode.Normal)
+    assert inks(QIcon.Mode.Selected) == {highlighted}
 
 
 def test_attachment_marker_and_tooltip() -> None:

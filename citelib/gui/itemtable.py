@@ -68,6 +68,7 @@ from PySide6.QtGui import (
     QPainter,
     QPainterPath,
     QPaintEvent,
+    QPalette,
     QPen,
     QPixmap,
 )
@@ -201,31 +202,44 @@ _PAPERCLIP_ICON: list[QIcon] = []
 
 
 def paperclip_icon() -> QIcon:
-    """A paperclip drawn once (after the QApplication exists): the attachment marker."""
+    """A paperclip drawn once (after the QApplication exists): the attachment marker. Grey on
+    the rows, and in the palette's highlighted-text colour on a selected row, where the grey
+    would all but vanish into the highlight."""
     if not _PAPERCLIP_ICON:
         if QGuiApplication.instance() is None:
             return QIcon()  # a pixmap needs the application (a model can live without one)
-        size = 16
-        pixmap = QPixmap(size, size)
-        pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(QColor("#5f6b7a"), 1.4)
-        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
-        path = QPainterPath()
-        path.moveTo(10.5, 5.0)
-        path.lineTo(10.5, 11.0)
-        path.arcTo(6.5, 9.0, 4.0, 4.0, 0.0, -180.0)
-        path.lineTo(6.5, 3.5)
-        path.arcTo(6.5, 1.5, 6.0, 4.0, 180.0, -180.0)
-        path.lineTo(12.5, 12.0)
-        path.arcTo(4.5, 8.0, 8.0, 7.0, 0.0, -180.0)
-        path.lineTo(4.5, 5.0)
-        painter.drawPath(path)
-        painter.end()
-        _PAPERCLIP_ICON.append(QIcon(pixmap))
+        icon = QIcon()
+        selected = QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText)
+        for colour, mode in (
+            (QColor("#5f6b7a"), QIcon.Mode.Normal),
+            (selected, QIcon.Mode.Selected),
+        ):
+            icon.addPixmap(_paperclip(colour), mode)
+        _PAPERCLIP_ICON.append(icon)
     return _PAPERCLIP_ICON[0]
+
+
+def _paperclip(colour: QColor) -> QPixmap:
+    pixmap = QPixmap(32, 32)  # drawn at twice the size: crisp on high-DPI screens too
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(2.0, 2.0)
+    pen = QPen(colour, 1.4)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(pen)
+    path = QPainterPath()
+    path.moveTo(10.5, 5.0)
+    path.lineTo(10.5, 11.0)
+    path.arcTo(6.5, 9.0, 4.0, 4.0, 0.0, -180.0)
+    path.lineTo(6.5, 3.5)
+    path.arcTo(6.5, 1.5, 6.0, 4.0, 180.0, -180.0)
+    path.lineTo(12.5, 12.0)
+    path.arcTo(4.5, 8.0, 8.0, 7.0, 0.0, -180.0)
+    path.lineTo(4.5, 5.0)
+    painter.drawPath(path)
+    painter.end()
+    return pixmap
 
 
 _MAGNIFIER_ICON: list[QIcon] = []
