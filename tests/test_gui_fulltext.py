@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from citelib.formats import read_file
 from citelib.gui.indexing import FulltextIndexer, IndexingStatus
 from citelib.gui.itemtable import (
     ATTACHMENTS_COLUMN,
@@ -28,11 +29,21 @@ from citelib.gui.itemtable import (
     paperclip_icon,
 )
 from citelib.gui.mainwindow import FIELDS_MODE, FULLTEXT_MODE, MainWindow
+from citelib.gui.views import LibraryView
 from citelib.library import Library, Scope, attaching
 from citelib.library.fulltext import FulltextHit
 from citelib.model import Creator, Item
 from tests.conftest import sample_items
-from tests.guitools import check_model, menu_texts, press, stop_workers, synthetic_items, when_modal
+from tests.guitools import (
+    SaveAs,
+    answer_text,
+    check_model,
+    menu_texts,
+    press,
+    stop_workers,
+    synthetic_items,
+    when_modal,
+)
 from tests.pdfmaker import Paper, many_pages, write_paper
 from tests.test_fulltext import consistent
 
@@ -227,6 +238,56 @@ def test_export_items_shown_in_full_text_mode_exports_what_the_table_shows(
     assert len(seen) == 1
     assert seen[0].resolve(lib) == [item_id]
     assert seen[0].known_count == 1
+
+
+def test_a_saved_search_keeps_the_mode_it_was_saved_in(
+    window: MainWindow, qtbot: QtBot, lib: Library, paper: Path, tmp_path: Path
+) -> None:
+    item_id = item_titled(lib, TITLE)
+    attach(window, item_id, paper)
+    settled(qtbot, window.indexer)
+    window.set_search_mode(FULLTEXT_MODE)
+    type_search(window, qtbot, RARE)
+    done = when_modal(answer_text("In the PDFs"))
+    window.save_search_action.trigger()
+    assert done == [True]
+    (saved,) = lib.saved_searches()
+    assert (saved.name, saved.query, saved.fulltext) == ("In the PDFs", RARE, True)
+
+    # back in the fields mode, the saved search still looks in the PDFs' text
+    window.set_search_mode(FIELDS_MODE)
+    type_search(window, qtbot, "")
+    model = window.table.reference_model
+    assert window.sidebar.select_view(
+        LibraryView("saved", "In the PDFs", query=RARE, fulltext=True)
+    )
+    qtbot.waitUntil(lambda: model.total() == 1)
+    assert model.item_id(0) == item_id
+    assert model.fulltext
+    assert window.search_mode() == FIELDS_MODE  # the user's own mode is left as it was
+    button = window.search_mode_button
+    assert not button.isEnabled()
+    assert button.toolTip() == "Search mode: All Fields & Full Text (this saved search's own)"
+    tip = window.sidebar.model.index_of_view(window.current_view()).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    assert "in all fields and full text" in str(tip)
+
+    answer = SaveAs(tmp_path / "in-pdfs.ris", "RIS (*.ris)")
+    done = when_modal(answer)
+    window.export_view(window.current_view())  # its right-click Export Saved Search…
+    assert done == [True]
+    assert answer.titles == ["Export In the PDFs (1 item)"]
+    flow = window.last_export
+    assert flow is not None
+    with qtbot.waitSignal(flow.finished, timeout=60_000):
+        pass
+    assert [i.get("title") for i in read_file(tmp_path / "in-pdfs.ris").items] == [TITLE]
+
+    window.sidebar.select_view(LibraryView())  # My Library: the user's mode again
+    assert button.isEnabled()
+    assert button.toolTip() == "Search mode: All Fields & Tags"
+    assert not model.fulltext
 
 
 def test_the_status_bar_shows_indexing_and_hides_after(

@@ -834,6 +834,22 @@ def test_saved_searches(filled: Library) -> None:
         lib.delete_saved_search("Cancer")
 
 
+def test_a_saved_search_keeps_its_search_mode_and_undo_restores_it(filled: Library) -> None:
+    lib = filled
+    lib.save_search("In PDFs", "zymurgy", fulltext=True)
+    lib.save_search("Fields", "cancer")
+    assert [(s.name, s.query, s.fulltext) for s in lib.saved_searches()] == [
+        ("Fields", "cancer", False),
+        ("In PDFs", "zymurgy", True),
+    ]
+    lib.save_search("In PDFs", "zymurgy")  # saved again from the other mode
+    assert [s.fulltext for s in lib.saved_searches() if s.name == "In PDFs"] == [False]
+    lib.undo()
+    assert [s.fulltext for s in lib.saved_searches() if s.name == "In PDFs"] == [True]
+    lib.redo()
+    assert [s.fulltext for s in lib.saved_searches() if s.name == "In PDFs"] == [False]
+
+
 # ------------------------------------------------------------------ failed writes change nothing
 
 

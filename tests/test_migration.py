@@ -204,9 +204,32 @@ def test_a_0002_library_is_backed_up_and_gains_the_fulltext_index(tmp_path: Path
         assert lib.index_fulltext(attachment_id).status == "indexed"
         assert [r.id for r in lib.search("zymurgical", fulltext=True).rows] == [item_id]
         assert lib.search("zymurgical").total == 0
-    assert schema_of(db)[0] == "0003"
+    assert schema_of(db)[0] == MIGRATIONS.head
     assert {"fulltext_state", "fulltext_fts"} <= tables(db)
     (saved,) = backup.list_backups(folder / "backups")
     assert saved.reason == "pre-migration"
     assert schema_of(saved.path)[0] == "0002"
     assert "fulltext_state" not in tables(saved.path)
+
+
+def test_a_0003_library_keeps_its_saved_searches_in_the_fields_mode_at_0004(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "lib"
+    with Library.open(folder, migrations=migrations_up_to(tmp_path, "0003")) as lib:
+        lib.add_items(sample_items())
+        with lib.db.write() as conn:  # what a 0003 citelib wrote: no mode
+            conn.exec_driver_sql(
+                "INSERT INTO saved_searches (name, query) VALUES ('Recent', 'year:2016..')"
+            )
+    db = folder / "library.sqlite"
+    assert schema_of(db)[0] == "0003"
+    with Library.open(folder) as lib:
+        (saved,) = lib.saved_searches()
+        assert (saved.name, saved.query, saved.fulltext) == ("Recent", "year:2016..", False)
+        lib.save_search("In PDFs", "zymurgy", fulltext=True)
+        assert [s.fulltext for s in lib.saved_searches()] == [True, False]
+        assert check.run_checks(lib) == []
+    assert schema_of(db)[0] == "0004"
+    (backup_made,) = backup.list_backups(folder / "backups")
+    assert schema_of(backup_made.path)[0] == "0003"

@@ -95,6 +95,7 @@ class Selection:
 
     ids: tuple[int, ...] | None = None
     query: str = ""
+    fulltext: bool = False  # the query's mode "All Fields & Full Text"
     scope: Scope | None = field(default_factory=Scope)
     sort: str = "title"
     descending: bool = False
@@ -113,7 +114,13 @@ class Selection:
         """The ids to write, in order."""
         if self.ids is not None:
             return list(self.ids)
-        return lib.item_ids(self.query, self.scope, sort=self.sort, descending=self.descending)
+        return lib.item_ids(
+            self.query,
+            self.scope,
+            sort=self.sort,
+            descending=self.descending,
+            fulltext=self.fulltext,
+        )
 
 
 def as_selection(what: Selection | Sequence[int]) -> Selection:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QPoint, QSettings, QSize, Qt, QTimer, Signal
@@ -414,8 +415,17 @@ class MainWindow(QMainWindow):
         return self.current_view().search_text(self.search.text())
 
     def search_mode(self) -> str:
-        """`fields` ("All Fields & Tags") or `fulltext` ("All Fields & Full Text")."""
+        """`fields` ("All Fields & Tags") or `fulltext` ("All Fields & Full Text"): the
+        user's choice (a saved search runs in its own, see `current_fulltext`)."""
         return self._search_mode
+
+    def current_fulltext(self) -> bool:
+        """Whether the table searches in "All Fields & Full Text": a saved search in the
+        mode it was saved in, everything else in the user's."""
+        view = self.current_view()
+        if view.kind == "saved":
+            return view.fulltext
+        return self._search_mode == FULLTEXT_MODE
 
     def set_search_mode(self, mode: str) -> None:
         """Search in that mode from now on (remembered); the view follows at once."""
@@ -429,14 +439,20 @@ class MainWindow(QMainWindow):
             self.apply_view()
 
     def _show_search_mode(self) -> None:
-        mode = self._search_mode
-        self.search_mode_actions[mode].setChecked(True)
+        """The mode the table searches in, on the button beside the search box. A saved
+        search brings its own: the button shows it and cannot change it there."""
+        saved = self.current_view().kind == "saved"
+        mode = FULLTEXT_MODE if self.current_fulltext() else FIELDS_MODE
+        self.search_mode_actions[self._search_mode].setChecked(True)
         text, placeholder = SEARCH_MODES[mode]
         self.search.setPlaceholderText(placeholder)
         button = self.search_mode_button
+        button.setEnabled(not saved)
         button.setIcon(fulltext_icon() if mode == FULLTEXT_MODE else magnifier_icon())
-        button.setToolTip(f"Search mode: {text.replace('&&', '&')}")
-        button.setAccessibleName(f"Search mode: {text.replace('&&', '&')}")
+        label = f"Search mode: {text.replace('&&', '&')}"
+        tip = f"{label} (this saved search's own)" if saved else label
+        button.setToolTip(tip)
+        button.setAccessibleName(tip)
 
     def apply_view(self) -> None:
         """Show what the sidebar, the tags and the search box ask for."""
@@ -446,9 +462,10 @@ class MainWindow(QMainWindow):
             self._find_duplicates()
         scope = self.current_scope()
         query = self.current_query()
-        fulltext = self._search_mode == FULLTEXT_MODE
+        fulltext = self.current_fulltext()
         self.table.reference_model.set_view(query, scope, fulltext=fulltext)
         self.sidebar.set_tag_scope(scope, query, fulltext)
+        self._show_search_mode()
         in_trash = view.kind == "trash"
         self.restore_action.setEnabled(in_trash)
         self.trash_action.setText("&Delete Permanently…" if in_trash else "&Move to Trash")
@@ -716,14 +733,10 @@ class MainWindow(QMainWindow):
 
     def export_shown(self) -> None:
         model = self.table.reference_model
-        if model.fulltext and model.query.strip():  # a Selection's query has no full-text mode
-            ids = model.all_ids()
-            name = self.current_view().name
-            self._export(exporting.Selection(ids=tuple(ids), name=name, count=len(ids)))
-            return
         column = COLUMNS[model.sort_column]
         selection = exporting.Selection(
             query=model.query,
+            fulltext=model.fulltext,
             scope=model.scope,
             sort=column.sort or "title",
             descending=model.sort_order == Qt.SortOrder.DescendingOrder,
@@ -737,9 +750,11 @@ class MainWindow(QMainWindow):
         menu), whatever the table shows."""
         scope = view.scope()
         query = view.search_text("")
+        fulltext = view.kind == "saved" and view.fulltext
+        count = self.lib.count(query, scope, fulltext=fulltext)
         self._export(
             exporting.Selection(
-                query=query, scope=scope, name=view.name, count=self.lib.count(query, scope)
+                query=query, fulltext=fulltext, scope=scope, name=view.name, count=count
             )
         )
 
@@ -818,7 +833,8 @@ class MainWindow(QMainWindow):
             return
         name = ask_text(self, "Save Search", "Name:", query)
         if name is not None and name.strip():
-            self.session.apply("Save search", self.lib.save_search, name.strip(), query)
+            save = partial(self.lib.save_search, fulltext=self.current_fulltext())
+            self.session.apply("Save search", save, name.strip(), query)
 
     def toggle_coloured_tag(self, n: int) -> None:
         """Keys 1-9: the n-th coloured tag on or off for the selected items (Zotero's rule)."""

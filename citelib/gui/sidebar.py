@@ -108,6 +108,7 @@ class _Node:
     ident: int | None = None
     count: int | None = None
     query: str = ""
+    fulltext: bool = False
     parent: _Node | None = None
     row: int = 0
     serial: int = 0
@@ -124,7 +125,7 @@ class _Node:
         if self.kind == "collection":
             return LibraryView("collection", self.name, collection=self.ident)
         if self.kind == "saved":
-            return LibraryView("saved", self.name, query=self.query)
+            return LibraryView("saved", self.name, query=self.query, fulltext=self.fulltext)
         return _FIXED_VIEWS.get(self.kind)
 
     def walk(self) -> Iterator[_Node]:
@@ -181,7 +182,9 @@ class SidebarModel(DropOnRows, QAbstractItemModel):
             _Node("duplicates", DUPLICATES.name),
             _Node("trash", TRASH.name, count=lib.count("", Scope(trash=True))),
         ]
-        roots += [_Node("saved", s.name, query=s.query) for s in lib.saved_searches()]
+        roots += [
+            _Node("saved", s.name, query=s.query, fulltext=s.fulltext) for s in lib.saved_searches()
+        ]
 
         if _shape(roots) == _shape(self._roots):
             self._update_in_place(self._roots, roots)
@@ -202,8 +205,14 @@ class SidebarModel(DropOnRows, QAbstractItemModel):
     def _update_in_place(self, old: list[_Node], new: list[_Node]) -> None:
         changed: list[_Node] = []
         for was, now in zip(old, new, strict=True):
-            if (was.name, was.count, was.query) != (now.name, now.count, now.query):
+            if (was.name, was.count, was.query, was.fulltext) != (
+                now.name,
+                now.count,
+                now.query,
+                now.fulltext,
+            ):
                 was.name, was.count, was.query = now.name, now.count, now.query
+                was.fulltext = now.fulltext
                 changed.append(was)
             self._update_in_place(was.children, now.children)
         for node in changed:
@@ -293,7 +302,8 @@ class SidebarModel(DropOnRows, QAbstractItemModel):
             return self._icons.for_kind(node.kind)
         if role == Qt.ItemDataRole.ToolTipRole:
             if node.kind == "saved":
-                return plain_tooltip(f"Saved search: {node.query}")
+                where = "all fields and full text" if node.fulltext else "all fields and tags"
+                return plain_tooltip(f"Saved search in {where}: {node.query}")
             if node.count is None:
                 return plain_tooltip(node.name)
             return plain_tooltip(f"{node.name}: {plural(node.count, 'item')}")

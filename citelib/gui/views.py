@@ -21,6 +21,7 @@ class LibraryView:
     name: str = "My Library"
     collection: int | None = None
     query: str = ""
+    fulltext: bool = False  # a saved search's mode: its words also match attachments' text
 
     def scope(self, tags: tuple[str, ...] = ()) -> Scope:
         """The items this view holds, narrowed to those carrying every tag in `tags`."""

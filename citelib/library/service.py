@@ -174,6 +174,7 @@ class SavedSearch:
     id: int
     name: str
     query: str
+    fulltext: bool = False  # saved in the mode "All Fields & Full Text"
 
 
 @dataclass(slots=True)
@@ -1656,22 +1657,24 @@ class Library:
         s = schema.saved_searches
         with self.db.read() as conn:
             return [
-                SavedSearch(r.id, r.name, r.query)
+                SavedSearch(r.id, r.name, r.query, bool(r.fulltext))
                 for r in conn.execute(select(s).order_by(func.lower(s.c.name)))
             ]
 
-    def save_search(self, name: str, query: str) -> Change:
-        """Save a quick-search query under a name (replacing one of the same name)."""
+    def save_search(self, name: str, query: str, *, fulltext: bool = False) -> Change:
+        """Save a quick-search query under a name (replacing one of the same name); with
+        `fulltext`, in the mode "All Fields & Full Text" (see `search`)."""
         name = _clean_name(name)
         search.condition(query)  # refuse a query that cannot run
         s = schema.saved_searches
+        values = {"query": query, "fulltext": fulltext}
         with self._write(f"Save search {name}") as tx:
             tx.save(s, s.c.name == name)
             existing = tx.conn.execute(select(s.c.id).where(s.c.name == name)).scalar()
             if existing is None:
-                tx.conn.execute(insert(s).values(name=name, query=query))
+                tx.conn.execute(insert(s).values(name=name, **values))
             else:
-                tx.conn.execute(update(s).where(s.c.id == existing).values(query=query))
+                tx.conn.execute(update(s).where(s.c.id == existing).values(values))
             tx.saved_searches = True
         return tx.result()
 

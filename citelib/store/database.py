@@ -19,8 +19,8 @@ from citelib.store import schema, sqlite
 
 # The newest schema this code knows, and every older one it can migrate from. Kept as constants
 # so that opening a library does not import Alembic; a test checks them against the scripts.
-HEAD_REVISION: Final = "0003"
-KNOWN_REVISIONS: Final = ("0001", "0002", "0003")
+HEAD_REVISION: Final = "0004"
+KNOWN_REVISIONS: Final = ("0001", "0002", "0003", "0004")
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
 
 

@@ -12,7 +12,18 @@ from __future__ import annotations
 
 from typing import Final, cast
 
-from sqlalchemy import ForeignKey, Index, Integer, MetaData, String, Table, Text, func
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING: Final = {
@@ -269,6 +280,8 @@ class SavedSearchRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text, unique=True)
     query: Mapped[str] = mapped_column(Text)
+    # the search mode "All Fields & Full Text": words also match the attachments' text
+    fulltext: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class MetaRow(Base):
