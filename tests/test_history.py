@@ -527,3 +527,27 @@ def test_undo_refuses_after_another_program_wrote(tmp_path: Path) -> None:
     finally:
         mine.close()
         theirs.close()
+
+
+def test_steps_made_before_another_program_wrote_are_not_undone_after_a_new_step(
+    tmp_path: Path,
+) -> None:
+    """Our own write after theirs must not make our older steps look safe to undo again."""
+    folder = tmp_path / "shared"
+    mine, theirs = Library.open(folder), Library.open(folder)
+    try:
+        (item_id,) = mine.add_items([Item("book", {"title": "Original"})]).new_ids
+        mine.set_field(item_id, "title", "Mine")
+        theirs.set_field(item_id, "volume", "7")  # the same item row, another field
+        mine.set_field(item_id, "publisher", "Later")  # a step of ours after theirs
+        assert mine.undo() is not None  # that step saw their volume: safe to undo
+        assert mine.get_item(item_id).get("publisher") == ""
+        assert mine.get_item(item_id).get("volume") == "7"
+        # the title step's snapshot predates their edit: restoring it would drop the volume
+        assert mine.history.undo_label is None
+        assert mine.undo() is None
+        assert mine.get_item(item_id).title == "Mine"
+        assert mine.get_item(item_id).get("volume") == "7"
+    finally:
+        mine.close()
+        theirs.close()

@@ -315,12 +315,19 @@ class Library:
     def _write(self, label: str) -> Iterator[_Tx]:
         self._backup_if_due()
         with self.db.write() as conn:
+            before = _change_counter(conn)
             tx = _Tx(conn, label)
             yield tx
             self._reindex(conn, tx.fts)
             counter = _count_change(conn) if tx.regions else self._counter
+        stale = before != self._counter
         self._counter = counter
         if tx.regions:
+            if stale:
+                # Another program wrote since our last step: the steps before it hold rows as
+                # they were before its write, and undoing them would silently drop its work.
+                # This step saw that work, so it alone stays undoable.
+                self.history.clear()
             self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
 
     def _backup_if_due(self) -> None:
