@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
+import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -834,15 +838,58 @@ def test_a_missing_folder_to_search_is_a_clear_error(tmp_path: Path) -> None:
     assert find_by_name([tmp_path], set()) == {}
 
 
-@pytest.mark.skipif(os.name == "nt" or os.geteuid() == 0, reason="needs POSIX permissions")
+def _as_nobody(search: Callable[[], dict[str, list[Path]]]) -> dict[str, list[str]]:
+    """Run `search` in a forked child that has dropped root for the user nobody (root reads a
+    folder whatever its permissions: the CI runs as root), and return what it found."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never back into pytest
+        code = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            seen = {name: [str(p) for p in paths] for name, paths in search().items()}
+            os.write(write_end, json.dumps(seen).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    found: dict[str, list[str]] = json.loads(data)
+    return found
+
+
+NOBODY = 65534
+
+
+@pytest.mark.skipif(os.name == "nt", reason="needs POSIX permissions")
 def test_unreadable_folders_are_skipped(tmp_path: Path) -> None:
-    tree(tmp_path, {"locked/x.pdf": b"x", "open/x.pdf": b"x"})
-    (tmp_path / "locked").chmod(0)
+    as_root = os.geteuid() == 0
+    # nobody must reach the folder: not under pytest's own (owner-only) temporary folders
+    root = Path(tempfile.mkdtemp(dir="/tmp")) if as_root else tmp_path
     try:
-        found = find_by_name([tmp_path], {"x.pdf"})
+        root.chmod(0o755)
+        tree(root, {"locked/x.pdf": b"x", "open/x.pdf": b"x"})
+        (root / "locked").chmod(0)
+
+        def search() -> dict[str, list[Path]]:
+            return find_by_name([root], {"x.pdf"})
+
+        found = (
+            _as_nobody(search)
+            if as_root
+            else {name: [str(p) for p in paths] for name, paths in search().items()}
+        )
+        assert found == {"x.pdf": [str(root / "open/x.pdf")]}
     finally:
-        (tmp_path / "locked").chmod(0o755)
-    assert found["x.pdf"] == [tmp_path / "open/x.pdf"]
+        (root / "locked").chmod(0o755)
+        if as_root:
+            shutil.rmtree(root)
 
 
 # ---------------------------------------------------------------------------------- URLs
