@@ -23,7 +23,7 @@ from citelib.gui.mainwindow import MainWindow
 from citelib.gui.views import DUPLICATES, TRASH, LibraryView
 from citelib.library import Library, Scope
 from citelib.model import Creator, Item
-from tests.conftest import cli_command, sample_items
+from tests.conftest import cli_command, run_cli, sample_items
 from tests.guitools import SaveAs, click, menu_texts, press, when_modal
 
 SYNTHETIC = [
@@ -631,3 +631,31 @@ def test_toolbar_actions_have_icons(window: MainWindow) -> None:
     )
     for action in actions:
         assert not action.icon().pixmap(20, 20).isNull(), action.text()
+
+
+def test_what_another_program_writes_shows_in_every_pane(
+    window: MainWindow, qtbot: QtBot, lib: Library, tmp_path: Path
+) -> None:
+    model = window.table.reference_model
+    [shown] = lib.item_ids("title:adoptive")
+    window.table.select_ids([shown])
+    qtbot.waitUntil(lambda: window.pane.editor.item is not None)
+    more = tmp_path / "more.ris"
+    more.write_text(
+        "TY  - JOUR\nTI  - Written from the command line (synthetic)\nKW  - From the CLI\nER  - \n",
+        encoding="utf-8",
+    )
+    run_cli("import", str(more), library=lib.folder, check=True)  # another program
+    qtbot.waitUntil(lambda: model.total() == 5, timeout=10_000)  # no click, no typing
+    assert "changed by another program" in window.statusBar().currentMessage()
+    selector = window.sidebar.tag_selector
+    qtbot.waitUntil(lambda: selector.model.row_of("From the CLI") is not None, timeout=10_000)
+    assert window.selected_ids() == [shown]  # the selection stays
+
+    key = lib.get_item(shown).key
+    run_cli("tag", "add", "Tagged elsewhere", "--item", key, library=lib.folder, check=True)
+    qtbot.waitUntil(lambda: "Tagged elsewhere" in window.pane.editor.tags.tags, timeout=10_000)
+    assert not window.check_elsewhere()  # told once
+
+    window.session.apply("Edit", lib.set_field, shown, "volume", "12")  # our own write
+    assert not window.check_elsewhere()

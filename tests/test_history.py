@@ -551,3 +551,27 @@ def test_steps_made_before_another_program_wrote_are_not_undone_after_a_new_step
     finally:
         mine.close()
         theirs.close()
+
+
+def test_changed_elsewhere_tells_of_another_programs_writes_once(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    mine, theirs = Library.open(folder), Library.open(folder)
+    try:
+        assert not mine.changed_elsewhere()
+        (item_id,) = mine.add_items([Item("book", {"title": "Original"})]).new_ids
+        assert not mine.changed_elsewhere()  # our own write
+        mine.undo()
+        mine.redo()
+        assert not mine.changed_elsewhere()  # undo and redo are ours too
+        assert theirs.changed_elsewhere()  # ours, seen from theirs
+        assert not theirs.changed_elsewhere()  # told once
+        theirs.set_field(item_id, "volume", "7")
+        assert mine.changed_elsewhere()
+        assert not mine.changed_elsewhere()
+        theirs.set_field(item_id, "volume", "8")
+        mine.set_field(item_id, "title", "Mine")  # a write of ours does not hide theirs
+        assert mine.changed_elsewhere()
+        assert not mine.changed_elsewhere()
+    finally:
+        mine.close()
+        theirs.close()

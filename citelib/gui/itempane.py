@@ -788,9 +788,9 @@ class ItemPane(QWidget):
             QTimer.singleShot(0, bar, lambda: bar.setValue(position))
 
     def _library_changed(self, change: Change) -> None:
-        if change.tags:
+        if change.tags or change.elsewhere:
             self.editor.tags.invalidate_completions()
-        if change.collections:
+        if change.collections or change.elsewhere:
             self.editor.invalidate_collections()
         if self.merging:
             return  # the merge pane follows the library on its own
@@ -803,7 +803,7 @@ class ItemPane(QWidget):
         if item_id in removed:
             self._ids = []
             self._show_message(NO_ITEM)
-        elif item_id in change.items or item_id in change.items_added:
+        elif item_id in change.items or item_id in change.items_added or change.elsewhere:
             try:
                 item = self.session.lib.get_item(item_id)
             except NotFound:

@@ -446,6 +446,9 @@ class ReferenceTableModel(QAbstractTableModel):
     def _on_changed(self, change: Change) -> None:
         if self._failure is not None:
             return
+        if change.elsewhere:  # anything may have changed: read what is shown again
+            self._recheck_shown_rows()
+            return
         scope = self._scope
         membership = scope is not None and (
             (change.collections and scope.collection is not None) or (change.tags and scope.tags)

@@ -61,6 +61,7 @@ from .widgets import action_icon, ask_text, confirm, plural, warn
 from .workers import Worker, shutdown_workers
 
 SEARCH_DELAY_MS = 150  # typing pauses this long before the table filters
+ELSEWHERE_MS = 2000  # how often to look whether another program wrote to the library
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 SPLITTER_KEY = "window/splitter"
@@ -170,6 +171,12 @@ class MainWindow(QMainWindow):
         self._search_timer.timeout.connect(self.apply_view)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self.apply_view)
+        # Another program (the CLI, a second window) may write to the library: look every few
+        # seconds (one indexed read) and show what it did in every pane.
+        self._elsewhere_timer = QTimer(self)
+        self._elsewhere_timer.setInterval(ELSEWHERE_MS)
+        self._elsewhere_timer.timeout.connect(self.check_elsewhere)
+        self._elsewhere_timer.start()
 
         self.indexer = FulltextIndexer(self.session, self)
         self.indexing_status = IndexingStatus(self.indexer, self)
@@ -529,7 +536,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Merged into “{title}”.", 8000)
 
     def _library_changed(self, change: Change) -> None:
-        if change.items or change.items_added or change.items_removed:
+        if change.items or change.items_added or change.items_removed or change.elsewhere:
             self._duplicate_ids = None
             self._duplicate_set_of = {}
             if self.current_view().kind == "duplicates":
@@ -1043,8 +1050,23 @@ class MainWindow(QMainWindow):
         self.indexer.shutdown()  # stops before its next page; what was read is kept
         super().closeEvent(event)
 
+    def check_elsewhere(self) -> bool:
+        """If another program wrote to the library since the last look, refresh every pane
+        (and say so in the status bar); whether it had."""
+        try:
+            changed = self.lib.changed_elsewhere()
+        except Exception:  # closed, or unreadable for a moment: look again next time
+            return False
+        if changed:
+            self.session.publish(Change("Changed by another program", elsewhere=True))
+            self.statusBar().showMessage(
+                "The library was changed by another program; what is shown is up to date", 6000
+            )
+        return changed
+
     def close_library(self) -> None:
         """Close the library's database (after the window is gone), once no worker thread is
         still using it (a running import is cancelled and rolls back)."""
+        self._elsewhere_timer.stop()
         shutdown_workers()
         self.lib.close()

@@ -759,6 +759,7 @@ class Sidebar(QWidget):
             or change.saved_searches
             or change.items_added
             or change.items_removed
+            or change.elsewhere
         ):
             self.refresh_tree()
 

@@ -600,7 +600,7 @@ class TagSelector(QWidget):
     def _on_changed(self, change: Change) -> None:
         # Tagging, untagging, trashing and restoring all name `tags`; an edit of an item's
         # fields or notes (`items` alone) moves no count, so it costs no query.
-        if change.tags or change.items_added or change.items_removed:
+        if change.tags or change.items_added or change.items_removed or change.elsewhere:
             self.refresh()
 
     # ------------------------------------------------------------------ mutations

@@ -631,12 +631,14 @@ def _untracked_write(lib: Library) -> Iterator[Connection]:
     the Library's own undo history valid only if nobody else wrote since its last write."""
     from citelib.library import service
 
-    with lib.db.write() as conn:
-        before = service._change_counter(conn)
-        yield conn
-        counter = service._count_change(conn)
-    if before == lib._counter:
-        lib._counter = counter
+    with lib._ours():
+        with lib.db.write() as conn:
+            before = service._change_counter(conn)
+            yield conn
+            counter = service._count_change(conn)
+        if before == lib._counter:
+            lib._counter = counter
+        lib._account(before, counter)
 
 
 def sync_stored_names(lib: Library, item_ids: Sequence[int]) -> RenameReport:

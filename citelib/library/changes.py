@@ -10,7 +10,8 @@ class Change:
     """The record every mutating call returns.
 
     `items` are ids whose row, creators, tags, notes or membership changed; `new_ids` the ids
-    the call created (items, a collection or a note), in order.
+    the call created (items, a collection or a note), in order. `elsewhere`: another program
+    wrote to the library (`Library.changed_elsewhere`), and anything may have changed.
     """
 
     label: str
@@ -21,11 +22,13 @@ class Change:
     collections: bool = False
     saved_searches: bool = False
     new_ids: tuple[int, ...] = field(default=())
+    elsewhere: bool = False
 
     @property
     def empty(self) -> bool:
         return not (
-            self.items
+            self.elsewhere
+            or self.items
             or self.items_added
             or self.items_removed
             or self.tags
@@ -43,6 +46,7 @@ class Change:
             self.collections,
             self.saved_searches,
             self.new_ids,
+            self.elsewhere,
         )
 
     def inverted(self, label: str) -> Change:
@@ -55,4 +59,5 @@ class Change:
             self.tags,
             self.collections,
             self.saved_searches,
+            elsewhere=self.elsewhere,
         )

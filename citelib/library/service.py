@@ -8,6 +8,7 @@ of items) uses the DB-API cursor's `executemany`; single edits use SQLAlchemy Co
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -249,7 +250,12 @@ class Library:
         self.folder = folder
         self.db = db
         self.history = History()
+        self._lock = threading.Lock()
         self._counter = 0  # the library's change counter after our own last write
+        self._writing = 0  # writes of ours in progress (in any thread)
+        # Every change up to this counter is ours or was announced by `changed_elsewhere`.
+        with db.read() as conn:
+            self._accounted = _change_counter(conn)
         self._backup_checked = False
 
     # ------------------------------------------------------------------ opening and closing
@@ -314,14 +320,17 @@ class Library:
     @contextmanager
     def _write(self, label: str) -> Iterator[_Tx]:
         self._backup_if_due()
-        with self.db.write() as conn:
-            before = _change_counter(conn)
-            tx = _Tx(conn, label)
-            yield tx
-            self._reindex(conn, tx.fts)
-            counter = _count_change(conn) if tx.regions else self._counter
-        stale = before != self._counter
-        self._counter = counter
+        with self._ours():
+            with self.db.write() as conn:
+                before = _change_counter(conn)
+                tx = _Tx(conn, label)
+                yield tx
+                self._reindex(conn, tx.fts)
+                counter = _count_change(conn) if tx.regions else self._counter
+            stale = before != self._counter
+            self._counter = counter  # committed: set before `changed_elsewhere` may look
+            if tx.regions:
+                self._account(before, counter)
         if tx.regions:
             if stale:
                 # Another program wrote since our last step: the steps before it hold rows as
@@ -329,6 +338,37 @@ class Library:
                 # This step saw that work, so it alone stays undoable.
                 self.history.clear()
             self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
+
+    @contextmanager
+    def _ours(self) -> Iterator[None]:
+        """A write of ours is going on (so the counter it moves is not another program's)."""
+        with self._lock:
+            self._writing += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writing -= 1
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another program (the CLI, a second window) has written to the library
+        since this last said so: one indexed read, cheap enough to ask every few seconds.
+        False while a write of ours is going on (it may not have told what it did yet)."""
+        with self.db.read() as conn:
+            now = _change_counter(conn)
+        with self._lock:
+            if self._writing or now <= self._accounted:
+                return False
+            self._accounted = now
+            return True
+
+    def _account(self, before: int, after: int) -> None:
+        """A write of ours moved the change counter from `before` to `after`. If everything up
+        to `before` was accounted for, so is this; if not, another program wrote in between,
+        and `changed_elsewhere` will say so."""
+        with self._lock:
+            if before <= self._accounted:
+                self._accounted = max(self._accounted, after)
 
     def _backup_if_due(self) -> None:
         """Before the first write of a session, keep a copy if the last one is old."""
@@ -373,7 +413,7 @@ class Library:
         return step.change.relabel(f"Redo {step.change.label}")
 
     def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
-        with self.db.write() as conn:
+        with self._ours(), self.db.write() as conn:
             # The counter moves with every write of every program; if it is not where our own
             # last write left it, someone else wrote in between.
             if _change_counter(conn) != self._counter:
@@ -386,7 +426,8 @@ class Library:
             current = [region.read(conn) for region in step.regions]
             touched = restore(conn, step.regions, step.rows, current)
             self._reindex(conn, step.fts_items | touched)
-            self._counter = _count_change(conn)
+            before, self._counter = self._counter, _count_change(conn)
+            self._account(before, self._counter)
         return current
 
     # ------------------------------------------------------------------ reading items
