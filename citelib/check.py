@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from citelib import backup
 from citelib.errors import LibraryError
-from citelib.library import Library
+from citelib.library import Library, service
 from citelib.library import rows as rowmap
 from citelib.model import ITEM_TYPES
 from citelib.store import schema, sqlite
@@ -176,6 +176,8 @@ def repair(lib: Library, findings: list[Finding] | None = None) -> list[str]:
     saved = backup.make_backup(lib.db_path, lib.backups_dir, "pre-repair")
     done = [f"backed up the library to {saved}"]
     with lib.db.write() as conn:
+        # a write like any other: an open window sees it, and refuses to undo over it
+        service._count_change(conn)
         c = schema.collections
         for table, rowid, parent in sqlite.foreign_key_violations(conn):
             if table == c.name:  # deleting it would take its subcollections along

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from citelib import backup, check
-from citelib.errors import LibraryError
+from citelib.errors import HistoryLost, LibraryError
 from citelib.library import Library, Scope
 from citelib.model import Item
 from citelib.store import sqlite
@@ -103,10 +103,15 @@ def test_each_kind_of_damage_is_reported(damaged: tuple[Path, dict[str, int]]) -
 
 def test_repair_backs_up_then_mends_everything(damaged: tuple[Path, dict[str, int]]) -> None:
     folder, ids = damaged
-    with Library.open(folder) as lib:
+    with Library.open(folder) as lib, Library.open(folder) as window:
         before = {s.id: s for s in lib.summaries(lib.item_ids(scope=None))}
         lib.set_field(ids["first"], "volume", "7")  # an undo step that repair must drop
+        window.set_field(ids["first"], "volume", "8")  # a window open meanwhile
+        assert lib.changed_elsewhere()
         done = check.repair(lib)
+        assert window.changed_elsewhere()  # the window sees the repair, as any write
+        with pytest.raises(HistoryLost):  # and will not undo over it
+            window.undo()
 
         saved = backup.list_backups(lib.backups_dir)
         assert [b.reason for b in saved if b.reason == "pre-repair"] == ["pre-repair"]

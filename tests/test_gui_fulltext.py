@@ -33,7 +33,7 @@ from citelib.gui.views import LibraryView
 from citelib.library import Library, Scope, attaching
 from citelib.library.fulltext import FulltextHit
 from citelib.model import Creator, Item
-from tests.conftest import sample_items
+from tests.conftest import run_cli, sample_items
 from tests.guitools import (
     SaveAs,
     answer_text,
@@ -267,6 +267,7 @@ def test_a_saved_search_keeps_the_mode_it_was_saved_in(
     assert window.search_mode() == FIELDS_MODE  # the user's own mode is left as it was
     button = window.search_mode_button
     assert not button.isEnabled()
+    assert not window.search_mode_actions[FULLTEXT_MODE].isEnabled()  # nor the View menu
     assert button.toolTip() == "Search mode: All Fields & Full Text (this saved search's own)"
     tip = window.sidebar.model.index_of_view(window.current_view()).data(
         Qt.ItemDataRole.ToolTipRole
@@ -286,8 +287,21 @@ def test_a_saved_search_keeps_the_mode_it_was_saved_in(
 
     window.sidebar.select_view(LibraryView())  # My Library: the user's mode again
     assert button.isEnabled()
+    assert window.search_mode_actions[FULLTEXT_MODE].isEnabled()
     assert button.toolTip() == "Search mode: All Fields & Tags"
     assert not model.fulltext
+
+
+def test_a_pdf_attached_by_another_program_is_indexed_without_a_click(
+    window: MainWindow, qtbot: QtBot, lib: Library, paper: Path
+) -> None:
+    item_id = item_titled(lib, TITLE)
+    settled(qtbot, window.indexer)
+    run_cli("attach", lib.get_item(item_id).key, str(paper), library=lib.folder, check=True)
+    # the window sees the attach within its 2 s look, and its indexer reads the PDF
+    qtbot.waitUntil(lambda: lib.search(RARE, fulltext=True).total == 1, timeout=20_000)
+    settled(qtbot, window.indexer)
+    assert lib.fulltext_pending() == []
 
 
 def test_the_status_bar_shows_indexing_and_hides_after(

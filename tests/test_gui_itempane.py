@@ -465,6 +465,29 @@ def test_add_creator_is_saved_once_named(
     assert len(rows(pane)) == 3
 
 
+def test_another_programs_write_keeps_a_name_being_typed(
+    qtbot: QtBot, pane: ItemPane, session: Session, lib: Library, ids: list[int]
+) -> None:
+    show(pane, [ids[1]])
+    row = rows(pane)[1]
+    row.family.setFocus()
+    row.family.end(False)
+    QTest.keyClicks(row.family, "-typing")  # not saved yet (no Tab, no Return)
+    typed = row.family.text()
+    assert typed.endswith("-typing")
+    with Library.open(lib.folder) as other:  # another program edits another item
+        other.set_field(ids[0], "volume", "9")
+    assert lib.changed_elsewhere()
+    session.publish(Change("Changed by another program", elsewhere=True))
+    assert rows(pane)[1].family.text() == typed  # the shown item did not change: no reload
+    with Library.open(lib.folder) as other:  # now the shown item itself
+        other.set_field(ids[1], "volume", "10")
+    assert lib.changed_elsewhere()
+    session.publish(Change("Changed by another program", elsewhere=True))
+    assert pane.editor.item is not None
+    assert pane.editor.item.get("volume") == "10"
+
+
 def test_remove_creator(qtbot: QtBot, pane: ItemPane, lib: Library, ids: list[int]) -> None:
     show(pane, [ids[0]])
     QTest.mouseClick(rows(pane)[1].remove, Qt.MouseButton.LeftButton)

@@ -576,6 +576,18 @@ def test_a_read_is_interrupted_from_another_thread_and_the_library_reads_on(
         assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() == BROAD
     with pytest.raises(Interrupted):  # a token once set stops any read made with it
         lib.tags(Scope(), "alpha", interrupt=interrupt)
+    # set between two statements of a read (SQLite itself forgets such an interrupt): the
+    # next statement does not run
+    between = Interrupt()
+
+    def two_statements() -> None:
+        with lib.db.read(between) as conn:
+            conn.exec_driver_sql("SELECT 1").scalar()
+            between.set()
+            conn.exec_driver_sql(forever).scalar()
+
+    with pytest.raises(Interrupted):
+        two_statements()
     assert [t.name for t in lib.tags(Scope(), "alpha", interrupt=Interrupt())][:1] == ["all"]
 
 

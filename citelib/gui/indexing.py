@@ -141,7 +141,7 @@ class FulltextIndexer(QObject):
 
     # ------------------------------------------------------------------ the run
     def _on_changed(self, change: Change) -> None:
-        if change.items or change.items_added:
+        if change.items or change.items_added or change.elsewhere:  # elsewhere: a CLI attach
             if self._worker is not None:
                 self._again = True
             else:

@@ -420,6 +420,7 @@ class ItemEditor(QWidget):
         super().__init__(parent)
         self.session = session
         self.item: Item | None = None
+        self.loaded: tuple[object, ...] = ()  # the item, notes and attachments shown
         self._collections: list[CollectionInfo] | None = None
         labels = (*FIELD_LABELS.values(), *READ_ONLY_LABELS, "Item Type")
         metrics = self.fontMetrics()
@@ -482,6 +483,13 @@ class ItemEditor(QWidget):
         self.attachments.load(item.id, attachments, read_only)
         self.attachments_section.set_count(len(attachments))
         self.load_collections()
+        self.loaded = (item, notes, attachments)
+
+    def is_current(self, item: Item) -> bool:
+        """Whether the library's `item`, notes and attachments are what the pane shows."""
+        assert item.id is not None
+        lib = self.session.lib
+        return self.loaded == (item, lib.notes(item.id), lib.attachments(item.id))
 
     def invalidate_collections(self) -> None:
         """Collections were added, renamed or moved: read them again when next needed."""
@@ -810,6 +818,9 @@ class ItemPane(QWidget):
                 self._ids = []
                 self._show_message(NO_ITEM)
                 return
-            self._show_item(item, keep_scroll=True)
+            # Another program's write reloads the item only if it changed this one: a reload
+            # rebuilds the creator rows, and a name half typed into one would be lost.
+            if not (change.elsewhere and self.editor.is_current(item)):
+                self._show_item(item, keep_scroll=True)
         elif change.collections:
             self.editor.load_collections()

@@ -455,6 +455,7 @@ class MainWindow(QMainWindow):
         self.search.setPlaceholderText(placeholder)
         button = self.search_mode_button
         button.setEnabled(not saved)
+        self.search_mode_group.setEnabled(not saved)  # the View menu's choice too
         button.setIcon(fulltext_icon() if mode == FULLTEXT_MODE else magnifier_icon())
         label = f"Search mode: {text.replace('&&', '&')}"
         tip = f"{label} (this saved search's own)" if saved else label

@@ -631,7 +631,7 @@ def _untracked_write(lib: Library) -> Iterator[Connection]:
     the Library's own undo history valid only if nobody else wrote since its last write."""
     from citelib.library import service
 
-    with lib._ours():
+    with lib._ours(), lib._write_lock:
         with lib.db.write() as conn:
             before = service._change_counter(conn)
             yield conn

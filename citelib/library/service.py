@@ -251,6 +251,10 @@ class Library:
         self.db = db
         self.history = History()
         self._lock = threading.Lock()
+        # One write of ours at a time, with its bookkeeping (counter, undo history): two
+        # threads' writes interleaved after their commits would each take the other's for
+        # another program's. SQLite serialises the writes themselves anyway.
+        self._write_lock = threading.RLock()
         self._counter = 0  # the library's change counter after our own last write
         self._writing = 0  # writes of ours in progress (in any thread)
         # Every change up to this counter is ours or was announced by `changed_elsewhere`.
@@ -320,7 +324,7 @@ class Library:
     @contextmanager
     def _write(self, label: str) -> Iterator[_Tx]:
         self._backup_if_due()
-        with self._ours():
+        with self._ours(), self._write_lock:
             with self.db.write() as conn:
                 before = _change_counter(conn)
                 tx = _Tx(conn, label)
@@ -331,13 +335,12 @@ class Library:
             self._counter = counter  # committed: set before `changed_elsewhere` may look
             if tx.regions:
                 self._account(before, counter)
-        if tx.regions:
-            if stale:
-                # Another program wrote since our last step: the steps before it hold rows as
-                # they were before its write, and undoing them would silently drop its work.
-                # This step saw that work, so it alone stays undoable.
-                self.history.clear()
-            self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
+                if stale:
+                    # Another program wrote since our last step: the steps before it hold rows
+                    # as they were before its write, and undoing them would silently drop its
+                    # work. This step saw that work, so it alone stays undoable.
+                    self.history.clear()
+                self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
 
     @contextmanager
     def _ours(self) -> Iterator[None]:
@@ -413,7 +416,7 @@ class Library:
         return step.change.relabel(f"Redo {step.change.label}")
 
     def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
-        with self._ours(), self.db.write() as conn:
+        with self._ours(), self._write_lock, self.db.write() as conn:
             # The counter moves with every write of every program; if it is not where our own
             # last write left it, someone else wrote in between.
             if _change_counter(conn) != self._counter:

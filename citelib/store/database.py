@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from sqlalchemy import Connection, Engine, exc, insert, text
+from sqlalchemy import Connection, Engine, event, exc, insert, text
 
 from citelib.errors import Interrupted, LibraryError, LibraryLocked, LibraryTooNew
 from citelib.store import schema, sqlite
@@ -167,13 +167,22 @@ class Database:
             with self.engine.connect() as conn, conn.begin():
                 yield conn
             return
+
+        def before_statement(*_args: object) -> None:
+            # SQLite forgets an interrupt that lands between two statements: check here too
+            interrupt.check()
+
         try:
             with (
                 self.engine.connect() as conn,
                 interrupt.watching(sqlite.dbapi(conn)),
                 conn.begin(),
             ):
-                yield conn
+                event.listen(conn, "before_cursor_execute", before_statement)
+                try:
+                    yield conn
+                finally:
+                    event.remove(conn, "before_cursor_execute", before_statement)
         except (exc.OperationalError, sqlite3.OperationalError) as e:
             if interrupt.is_set() and sqlite.is_interrupted_error(e):
                 raise Interrupted("stopped: the answer was no longer wanted") from e
