@@ -27,6 +27,13 @@ from reportlab.pdfgen import canvas
 
 WIDTH, HEIGHT = A4
 MARGIN = 56.0
+# A synthetic abstract for page 1 of the test papers (what a recogniser must not take for
+# the title).
+ABSTRACT = [
+    "Abstract",
+    "We study things with deep learning and find that they can be studied. The method",
+    "is simple, the results are strong and the code is free for anyone to use.",
+]
 
 
 @dataclass

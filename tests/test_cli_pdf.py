@@ -17,6 +17,7 @@ from citelib.formats import csljson
 from citelib.library import Library
 from tests.conftest import Dump, dump_library, run_cli, sample_items
 from tests.pdfmaker import (
+    ABSTRACT,
     Paper,
     add_xmp,
     garbage_pdf,
@@ -26,12 +27,6 @@ from tests.pdfmaker import (
     xmp_packet,
     zip_named_pdf,
 )
-
-ABSTRACT = [
-    "Abstract",
-    "We study things with deep learning and find that they can be studied. The method",
-    "is simple, the results are strong and the code is free for anyone to use.",
-]
 
 
 def no_traceback(proc: Any) -> None:

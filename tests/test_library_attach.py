@@ -33,6 +33,7 @@ from citelib.library.files import AttachmentError, sha256_of
 from citelib.model import Creator
 from tests.conftest import Dump, dump_library, sample_items
 from tests.pdfmaker import (
+    ABSTRACT,
     Paper,
     add_xmp,
     empty_password,
@@ -44,11 +45,6 @@ from tests.pdfmaker import (
     zip_named_pdf,
 )
 
-ABSTRACT = [
-    "Abstract",
-    "We study things with deep learning and find that they can be studied. The method",
-    "is simple, the results are strong and the code is free for anyone to use.",
-]
 ROSENBERG_DOI = "10.1126/science.aaa4967"  # sample_items()[1]
 
 

@@ -18,6 +18,7 @@ from citelib.pdf.titlepage import (
     split_names,
 )
 from tests.pdfmaker import (
+    ABSTRACT,
     Paper,
     add_xmp,
     empty_password,
@@ -30,12 +31,6 @@ from tests.pdfmaker import (
     xmp_packet,
     zip_named_pdf,
 )
-
-ABSTRACT = [
-    "Abstract",
-    "We study things with deep learning and find that they can be studied. The method",
-    "is simple, the results are strong and the code is free for anyone to use.",
-]
 
 
 def names(result: Recognised) -> list[tuple[str, str]]:
