@@ -23,7 +23,7 @@ from sqlalchemy import Connection, delete, select, update
 
 from citelib import backup
 from citelib.errors import LibraryError
-from citelib.library import Library, service
+from citelib.library import Library, fulltext, service
 from citelib.library import rows as rowmap
 from citelib.model import ITEM_TYPES
 from citelib.store import schema, sqlite
@@ -78,7 +78,7 @@ def _findings(conn: Connection) -> Iterator[Finding]:
     stale = _stale_derived(conn, sorted(item_ids))
     if stale:
         yield Finding("sort-columns", f"{len(stale)} items have out-of-date sort columns")
-    fulltext_message = _fulltext_integrity(conn)
+    fulltext_message = sqlite.fts_integrity(conn, sqlite.FULLTEXT_TABLE)
     if fulltext_message:
         yield Finding(
             "fulltext-index",
@@ -90,27 +90,9 @@ def _findings(conn: Connection) -> Iterator[Finding]:
     # meanwhile. A repair made for another reason removes them too.
 
 
-def _fulltext_integrity(conn: Connection) -> str | None:
-    """None when the full-text index of attachments is internally consistent, else SQLite's
-    message (as `sqlite.fts_integrity` for the items' index)."""
-    table = sqlite.FULLTEXT_TABLE
-    try:
-        conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
-    except Exception as exc:  # sqlite3.DatabaseError wrapped by SQLAlchemy
-        if sqlite.is_locked_error(exc):
-            raise
-        return str(getattr(exc, "orig", exc))
-    return None
-
-
 def _orphan_pages(conn: Connection) -> dict[int, int]:
-    """How many pages the full-text index holds of each attachment id that names no
-    attachment: a seek per indexed attachment, then a count of the pages of those gone."""
-    indexed = sqlite.fulltext_attachments(conn)
-    if not indexed:
-        return {}
-    a = schema.attachments
-    present = {r[0] for r in conn.execute(select(a.c.id).where(ids_in(a.c.id, indexed)))}
+    """How many pages the full-text index holds of each attachment that is gone (the rule of
+    `fulltext.prune`: no index state, which an attachment's deletion takes along)."""
     return {
         attachment_id: int(
             conn.exec_driver_sql(
@@ -122,8 +104,7 @@ def _orphan_pages(conn: Connection) -> dict[int, int]:
             ).scalar()
             or 0
         )
-        for attachment_id in indexed
-        if attachment_id not in present
+        for attachment_id in fulltext.stateless(conn, sqlite.fulltext_attachments(conn))
     }
 
 
@@ -214,7 +195,7 @@ def _repair_fulltext(conn: Connection) -> list[str]:
     """Empty a damaged full-text index of attachments (and forget every index state, so each
     attachment is read again), or else remove the pages of attachments that are gone. Runs
     after the orphaned rows are removed, so it also takes the pages of an orphaned state row."""
-    if _fulltext_integrity(conn):
+    if sqlite.fts_integrity(conn, sqlite.FULLTEXT_TABLE):
         forgotten = int(conn.execute(delete(schema.fulltext_state)).rowcount or 0)
         sqlite.fulltext_recreate(conn)
         return [

@@ -173,7 +173,7 @@ def test_a_failed_write_takes_the_copy_back(
     def broken(*args: Any) -> None:
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(attaching, "_recount", broken)
+    monkeypatch.setattr(attaching, "recount", broken)
     with pytest.raises(OSError, match="disk I/O error"):
         attach_file(lib, ids[0], doi_pdf(tmp_path / "paper.pdf"))
     assert dump(lib) == before

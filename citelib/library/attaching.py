@@ -298,7 +298,7 @@ def _insert_attachments(lib: Library, tx: _Tx, new: Sequence[_NewRow]) -> list[i
     return ids
 
 
-def _recount(conn: Connection, item_ids: Sequence[int]) -> None:
+def recount(conn: Connection, item_ids: Sequence[int]) -> None:
     """items.attachment_count from the rows themselves."""
     i, a = schema.items, schema.attachments
     conn.execute(
@@ -417,7 +417,7 @@ def attach_file(
                 item_id, mode, title or source.name, row_path, content_type, size, sha
             )
             (att_id,) = _insert_attachments(lib, tx, [new_row])
-            _recount(conn, [item_id])
+            recount(conn, [item_id])
             tx.items.add(item_id)
             tx.new_ids.append(att_id)
     except BaseException:
@@ -631,7 +631,7 @@ def _untracked_write(lib: Library) -> Iterator[Connection]:
     the Library's own undo history valid only if nobody else wrote since its last write."""
     from citelib.library import service
 
-    with lib._ours(), lib._write_lock:
+    with lib._write_lock:
         with lib.db.write() as conn:
             before = service._change_counter(conn)
             yield conn
@@ -1227,7 +1227,7 @@ def _write_import(
             rows.append(plan.row)
         for plan, att_id in zip(plans, _insert_attachments(lib, tx, rows), strict=True):
             plan.attachment_id = att_id
-        _recount(conn, [*new_ids, *existing])
+        recount(conn, [*new_ids, *existing])
         tx.items.update(existing)
         tx.tags = tx.tags or bool(names)
     return tx.result()

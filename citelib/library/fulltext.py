@@ -572,23 +572,25 @@ def reindex(lib: Library, ids: Sequence[int] | None = None) -> int:
 def prune(lib: Library) -> int:
     """Delete the pages of attachments that no longer have an index state (deleted, or their
     state dropped); returns how many attachments' pages went."""
-    s = schema.fulltext_state
-
-    def orphans(conn: Connection, candidates: list[int]) -> list[int]:
-        kept = select(s.c.attachment_id).where(ids_in(s.c.attachment_id, candidates))
-        with_state = {r[0] for r in conn.execute(kept)}
-        return [i for i in candidates if i not in with_state]
-
     # Looked for in a read (a seek per attachment); the write only checks and deletes, so the
     # app's edits do not wait for the search.
     with lib.db.read() as conn:
-        found = orphans(conn, sqlite.fulltext_attachments(conn))
+        found = stateless(conn, sqlite.fulltext_attachments(conn))
     if not found:
         return 0
     with lib.db.write() as conn:
-        found = orphans(conn, found)  # a state written since makes them pages of a new file
+        found = stateless(conn, found)  # a state written since makes them pages of a new file
         sqlite.fulltext_delete(conn, found)
     return len(found)
+
+
+def stateless(conn: Connection, candidates: Sequence[int]) -> list[int]:
+    """Those of these attachment ids that have no index state: their pages in the full-text
+    index are left over (the attachment was deleted, or its state dropped)."""
+    s = schema.fulltext_state
+    kept = select(s.c.attachment_id).where(ids_in(s.c.attachment_id, candidates))
+    with_state = {r[0] for r in conn.execute(kept)}
+    return [i for i in candidates if i not in with_state]
 
 
 def status(lib: Library, attachment_id: int) -> FulltextStatus:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, literal, select, update
 
 from citelib.errors import InvalidValue, NotFound
+from citelib.library import attaching
 from citelib.library import rows as rowmap
 from citelib.model import FIELD_SET, FIELDS, Creator, Item
 from citelib.store import schema
@@ -115,17 +116,7 @@ def write(tx: _Tx, merged: Item, other_ids: Sequence[int]) -> None:
     _union(conn, schema.collection_items, "collection_id", master_id, other_ids)
     _move_notes(conn, master_id, other_ids)
     _move_attachments(conn, master_id, other_ids)
-    a = schema.attachments
-    conn.execute(
-        update(i)
-        .where(ids_in(i.c.id, ids))
-        .values(
-            attachment_count=select(func.count())
-            .select_from(a)
-            .where(a.c.item_id == i.c.id)
-            .scalar_subquery()
-        )
-    )
+    attaching.recount(conn, ids)
     conn.execute(update(i).where(ids_in(i.c.id, other_ids)).values(trashed=1))
     tx.items.update(ids)
     tx.fts.update(ids)

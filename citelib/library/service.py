@@ -250,14 +250,13 @@ class Library:
         self.folder = folder
         self.db = db
         self.history = History()
-        self._lock = threading.Lock()
         # One write of ours at a time, with its bookkeeping (counter, undo history): two
         # threads' writes interleaved after their commits would each take the other's for
         # another program's. SQLite serialises the writes themselves anyway.
         self._write_lock = threading.RLock()
         self._counter = 0  # the library's change counter after our own last write
-        self._writing = 0  # writes of ours in progress (in any thread)
-        # Every change up to this counter is ours or was announced by `changed_elsewhere`.
+        # Every change up to this counter is ours or was announced by `changed_elsewhere`
+        # (read and written under the write lock).
         with db.read() as conn:
             self._accounted = _change_counter(conn)
         self._backup_checked = False
@@ -324,7 +323,7 @@ class Library:
     @contextmanager
     def _write(self, label: str) -> Iterator[_Tx]:
         self._backup_if_due()
-        with self._ours(), self._write_lock:
+        with self._write_lock:
             with self.db.write() as conn:
                 before = _change_counter(conn)
                 tx = _Tx(conn, label)
@@ -342,36 +341,28 @@ class Library:
                     self.history.clear()
                 self.history.push(Step(tx.result(), tx.regions, tx.saved, tx.fts))
 
-    @contextmanager
-    def _ours(self) -> Iterator[None]:
-        """A write of ours is going on (so the counter it moves is not another program's)."""
-        with self._lock:
-            self._writing += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._writing -= 1
-
     def changed_elsewhere(self) -> bool:
         """Whether another program (the CLI, a second window) has written to the library
         since this last said so: one indexed read, cheap enough to ask every few seconds.
         False while a write of ours is going on (it may not have told what it did yet)."""
-        with self.db.read() as conn:
-            now = _change_counter(conn)
-        with self._lock:
-            if self._writing or now <= self._accounted:
+        if not self._write_lock.acquire(blocking=False):
+            return False
+        try:
+            with self.db.read() as conn:
+                now = _change_counter(conn)
+            if now <= self._accounted:
                 return False
             self._accounted = now
             return True
+        finally:
+            self._write_lock.release()
 
     def _account(self, before: int, after: int) -> None:
-        """A write of ours moved the change counter from `before` to `after`. If everything up
-        to `before` was accounted for, so is this; if not, another program wrote in between,
-        and `changed_elsewhere` will say so."""
-        with self._lock:
-            if before <= self._accounted:
-                self._accounted = max(self._accounted, after)
+        """A write of ours (holding the write lock) moved the change counter from `before` to
+        `after`. If everything up to `before` was accounted for, so is this; if not, another
+        program wrote in between, and `changed_elsewhere` will say so."""
+        if before <= self._accounted:
+            self._accounted = max(self._accounted, after)
 
     def _backup_if_due(self) -> None:
         """Before the first write of a session, keep a copy if the last one is old."""
@@ -416,7 +407,7 @@ class Library:
         return step.change.relabel(f"Redo {step.change.label}")
 
     def _apply_step(self, step: Step) -> list[list[dict[str, Any]]]:
-        with self._ours(), self._write_lock, self.db.write() as conn:
+        with self._write_lock, self.db.write() as conn:
             # The counter moves with every write of every program; if it is not where our own
             # last write left it, someone else wrote in between.
             if _change_counter(conn) != self._counter:
@@ -591,9 +582,7 @@ class Library:
         with self.db.read() as conn:
             compiled = search.resolve_fulltext(conn, compiled)
             if total is None:
-                if compiled.fts is not None:  # matched once, for the count and the page
-                    stored = sqlite.fill_fts_hits(conn, compiled.fts)
-                    compiled = replace(compiled, fts_stored=stored)
+                compiled = _match_once(conn, compiled)  # for the count and the page
                 total = self._count(conn, compiled, scope)
             # The planner cannot know how many items a search hits. When they are many, walking
             # the sort index and stopping after one page beats looking every hit up; when they
@@ -642,27 +631,20 @@ class Library:
             extra = and_(self._where(Compiled(None, ()), scope), ids_in(items.c.id, compiled.plus))
             plus = conn.execute(select(func.count()).select_from(items).where(extra)).scalar()
             return self._count(conn, compiled.without_plus, scope) + int(plus or 0)
-        if (
-            compiled.fts is not None
-            and not compiled.conditions
-            and not compiled.either
-            and scope == Scope()
-        ):
-            # Words typed in My Library: FTS counts its own hits far faster than a join, and
-            # every FTS row is an item, so subtract the (few) hits that are in the Trash.
-            stored = compiled.fts_stored
-            hits = sqlite.fts_count(conn, compiled.fts) if stored is None else stored
-            matched = sqlite.fts_match(compiled.fts) if stored is None else sqlite.fts_hits()
-            trashed = conn.execute(
-                select(func.count())
-                .select_from(items)
-                .where(items.c.trashed == 1, sqlite.unindexed(items.c.id).in_(matched))
-            ).scalar()
-            return hits - int(trashed or 0)
         by_rowid = True
         if compiled.fts is not None:
             stored = compiled.fts_stored
             hits = sqlite.fts_count(conn, compiled.fts) if stored is None else stored
+            if not compiled.conditions and not compiled.either and scope == Scope():
+                # Words typed in My Library: FTS counts its own hits far faster than a join,
+                # and every FTS row is an item, so subtract the (few) hits in the Trash.
+                matched = sqlite.fts_match(compiled.fts) if stored is None else sqlite.fts_hits()
+                trashed = conn.execute(
+                    select(func.count())
+                    .select_from(items)
+                    .where(items.c.trashed == 1, sqlite.unindexed(items.c.id).in_(matched))
+                ).scalar()
+                return hits - int(trashed or 0)
             by_rowid = hits <= FTS_LOOKUP_LIMIT
         where = self._where(compiled, scope, fts_by_rowid=by_rowid)
         return int(conn.execute(select(func.count()).select_from(items).where(where)).scalar() or 0)
@@ -1065,6 +1047,7 @@ class Library:
         # Every tag row of every hit is looked up, so a search that matches most of the library
         # (`nk cells`: 97% of it) costs as much as 600 ms that way. Then it is the library's own
         # counts (an index scan) less those of the items the search does not show.
+        compiled = _match_once(conn, compiled)  # for the count and the tag count
         hits = self._count(conn, compiled, scope)
         shown = conn.execute(select(func.count()).select_from(i).where(i.c.trashed == 0)).scalar()
         many = hits > INDEX_WALK_THRESHOLD  # the hits are found by probing, as in `search`
@@ -1768,6 +1751,14 @@ class Library:
             taken = {r[0] for r in conn.execute(select(column).where(texts_in(column, batch)))}
             keys.extend(k for k in batch if k not in taken)
         return keys
+
+
+def _match_once(conn: Connection, compiled: Compiled) -> Compiled:
+    """The query reading its text matches from the connection's temporary table, filled now,
+    when more than one statement of a read needs them (FTS5 evaluates a match each time)."""
+    if compiled.fts is None or compiled.fts_stored is not None:
+        return compiled
+    return replace(compiled, fts_stored=sqlite.fill_fts_hits(conn, compiled.fts))
 
 
 _COUNTER: Final = "change_counter"

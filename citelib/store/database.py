@@ -187,7 +187,6 @@ class Database:
             if interrupt.is_set() and sqlite.is_interrupted_error(e):
                 raise Interrupted("stopped: the answer was no longer wanted") from e
             raise
-        interrupt.check()  # set between two statements: SQLite let the next one run
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

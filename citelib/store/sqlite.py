@@ -228,10 +228,11 @@ def fts_recreate(conn: Connection) -> None:
     conn.exec_driver_sql(FTS_CREATE)
 
 
-def fts_integrity(conn: Connection) -> str | None:
-    """None when the FTS index is internally consistent, else SQLite's message."""
+def fts_integrity(conn: Connection, table: str = FTS_TABLE) -> str | None:
+    """None when an FTS index (the items', or FULLTEXT_TABLE) is internally consistent, else
+    SQLite's message."""
     try:
-        conn.exec_driver_sql(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('integrity-check')")
+        conn.exec_driver_sql(f"INSERT INTO {table}({table}) VALUES ('integrity-check')")
     except Exception as exc:  # sqlite3.DatabaseError wrapped by SQLAlchemy
         if is_locked_error(exc):
             raise
